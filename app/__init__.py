@@ -1,0 +1,1 @@
+"""Custodia: public-records e-discovery and legal holds for a city."""

@@ -1,0 +1,64 @@
+"""Every setting Custodia reads, from `CUSTODIA_*` environment variables.
+
+The defaults run the embedded deployment with nothing configured: SQLite, the
+embedded search engine and the built-in extractors, all state under `./var`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CUSTODIA_", frozen=True)
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means SQLite at DATA_DIR/custodia.db"
+    )
+    elasticsearch_url: str = Field(
+        default="", description="Elasticsearch URL; empty means the embedded search engine"
+    )
+    tika_url: str = Field(default="", description="Tika server URL; empty means built-in extractors")
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    time_zone: str = "America/Denver"
+    access_token_minutes: int = Field(default=480, ge=1)
+    page_size_max: int = Field(default=500, ge=1)
+    service_timeout_seconds: float = Field(default=5.0, gt=0)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'custodia.db').resolve()}"
+
+    @property
+    def natives_dir(self) -> Path:
+        return self.data_dir / "natives"
+
+    @property
+    def secret_is_unsafe(self) -> bool:
+        value = self.secret_key.get_secret_value()
+        return value == PLACEHOLDER_SECRET or len(value) < 32
