@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from app.audit import export, service
+from app.audit.schemas import AuditEntryOut, ExportFormat, VerdictOut
+from app.auth.deps import AuditorUser
+from app.core.deps import DatabaseDep, SessionDep
+from app.core.errors import BadRequest
+from app.core.pagination import Page, PageDep
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+
+def audit_filter(
+    actor: str | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: Annotated[datetime | None, Query(description="Inclusive; with a UTC offset")] = None,
+    until: Annotated[datetime | None, Query(description="Exclusive; with a UTC offset")] = None,
+) -> service.AuditFilter:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise BadRequest(f"{name} needs a UTC offset, e.g. 2026-11-29T09:00:00-07:00.")
+    return service.AuditFilter(actor, action, object_type, object_id, since, until)
+
+
+FilterDep = Annotated[service.AuditFilter, Depends(audit_filter)]
+
+
+@router.get("", response_model=Page[AuditEntryOut])
+def list_entries(
+    _: AuditorUser, session: SessionDep, where: FilterDep, page: PageDep
+) -> Page[AuditEntryOut]:
+    entries, total = service.page(session, where, page.offset, page.limit)
+    return Page(
+        items=[AuditEntryOut.model_validate(e, from_attributes=True) for e in entries],
+        total=total,
+        **page.model_dump(),
+    )
+
+
+@router.get("/export", response_class=StreamingResponse)
+def export_entries(
+    auditor: AuditorUser,
+    session: SessionDep,
+    database: DatabaseDep,
+    where: FilterDep,
+    format: ExportFormat = "jsonl",
+) -> StreamingResponse:
+    """The trail as JSON lines or CSV; who exported what is itself audited."""
+    service.record(session, auditor.actor, "audit.export", "audit", "trail",
+                   format=format, filter=asdict(where))
+
+    def rows() -> Iterator[str]:
+        with database.reading() as reader:
+            writer = export.jsonl if format == "jsonl" else export.csv_lines
+            yield from writer(service.stream(reader, where))
+
+    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+    filename = f"custodia-audit.{format}"
+    return StreamingResponse(
+        rows(), media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get("/verify", response_model=VerdictOut)
+def verify(_: AuditorUser, session: SessionDep) -> VerdictOut:
+    """Recompute the hash chain and name the first broken entry, if any."""
+    return VerdictOut(**asdict(service.verify(session)))

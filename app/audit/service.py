@@ -1,0 +1,122 @@
+"""Write and read the audit trail. Every state change calls `record` in its own transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select, text
+from sqlalchemy.orm import Session
+
+from app.audit.chain import GENESIS_HASH, Verdict, entry_hash, verify_chain
+from app.core.time import as_utc, utcnow
+from app.models import AuditEntry
+
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serializes appends.
+_APPEND_LOCK_KEY = 0x637573746F646961  # "custodia"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts and from where: a signed-in user, a city system, or the CLI."""
+
+    name: str
+    client_address: str
+    request_id: str
+    user_id: str | None = None
+
+
+def jsonable(value: Any) -> Any:
+    """Details as they will read back from the database (UUIDs, dates as strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object,
+    *,
+    before: Any = None,
+    after: Any = None,
+    **details: Any,
+) -> AuditEntry:
+    """Append one entry, chained to the current head, in the caller's transaction."""
+    if before is not None:
+        details["before"] = before
+    if after is not None:
+        details["after"] = after
+    if actor.user_id is not None:
+        details.setdefault("actor_id", actor.user_id)
+    _lock_head(session)
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "occurred_at": utcnow(),
+        "actor": actor.name,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "client_address": actor.client_address,
+        "request_id": actor.request_id,
+        "details": jsonable(details),
+    }
+    entry = AuditEntry(**fields, prev_hash=prev_hash, hash=entry_hash(prev_hash=prev_hash, **fields))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def _lock_head(session: Session) -> None:
+    # SQLite transactions already hold the write lock (BEGIN IMMEDIATE, see app.core.db).
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        for column, value in (
+            (AuditEntry.actor, self.actor),
+            (AuditEntry.action, self.action),
+            (AuditEntry.object_type, self.object_type),
+            (AuditEntry.object_id, self.object_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if self.since is not None:
+            query = query.where(AuditEntry.occurred_at >= as_utc(self.since))
+        if self.until is not None:
+            query = query.where(AuditEntry.occurred_at < as_utc(self.until))
+        return query
+
+
+def page(
+    session: Session, where: AuditFilter, offset: int, limit: int
+) -> tuple[list[AuditEntry], int]:
+    total = session.scalar(where.apply(select(func.count()).select_from(AuditEntry))) or 0
+    query = where.apply(select(AuditEntry)).order_by(AuditEntry.seq).offset(offset).limit(limit)
+    return list(session.scalars(query)), total
+
+
+def stream(session: Session, where: AuditFilter) -> Iterator[AuditEntry]:
+    query = where.apply(select(AuditEntry)).order_by(AuditEntry.seq)
+    yield from session.scalars(query.execution_options(yield_per=1000))
+
+
+def verify(session: Session) -> Verdict:
+    return verify_chain(stream(session, AuditFilter()))
