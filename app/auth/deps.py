@@ -1,0 +1,76 @@
+"""Every route declares who may call it: a role dependency below, or PUBLIC.
+
+Roles are OAuth2 scopes of the bearer scheme, so each operation's security
+requirement in the OpenAPI document lists the roles that may call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+
+from app.audit.service import Actor
+from app.auth import service
+from app.core.deps import SessionDep, SettingsDep, client_address, request_id
+from app.core.errors import Forbidden, Unauthorized
+from app.models import Role, User
+
+ROLE_DESCRIPTIONS = {
+    Role.clerk: "City clerk: records requests, searches, review, release",
+    Role.attorney: "City attorney: litigation holds, privilege review",
+    Role.auditor: "Auditor: reads and verifies the audit trail",
+    Role.admin: "Administrator: users, API tokens, settings",
+}
+# Routes anyone may call carry this marker in their OpenAPI operation.
+PUBLIC: dict[str, Any] = {"x-custodia-access": "public"}
+
+bearer = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token", scopes={role.value: text for role, text in ROLE_DESCRIPTIONS.items()}, auto_error=False
+)
+
+
+@dataclass(frozen=True)
+class Principal:
+    user: User
+    actor: Actor
+    via: str  # "password" or "api_token:<name>"
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return self.user.roles
+
+
+def actor_for(request: Request, name: str, user_id: str | None = None) -> Actor:
+    return Actor(name, client_address(request), request_id(request), user_id)
+
+
+def authorize(
+    allowed: SecurityScopes,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(bearer)],
+) -> Principal:
+    if not token:
+        raise Unauthorized("Sign in first: send a bearer token.")
+    found = service.user_for_token(session, settings, token)
+    if found is None:
+        raise Unauthorized("The bearer token is invalid, expired or revoked.")
+    user, via = found
+    if not user.roles & set(allowed.scopes):
+        raise Forbidden(f"This action needs one of these roles: {', '.join(allowed.scopes)}.")
+    return Principal(user, actor_for(request, user.username, str(user.id)), via)
+
+
+def _allow(*roles: Role) -> Any:
+    return Security(authorize, scopes=[role.value for role in roles])
+
+
+AnyUser = Annotated[Principal, _allow(*Role)]
+AdminUser = Annotated[Principal, _allow(Role.admin)]
+AuditorUser = Annotated[Principal, _allow(Role.auditor, Role.admin)]
+ClerkUser = Annotated[Principal, _allow(Role.clerk, Role.admin)]
+AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import func, select
+
+from app.auth import service
+from app.auth.deps import PUBLIC, AdminUser, AnyUser, actor_for
+from app.auth.schemas import (
+    AccessToken,
+    ApiTokenCreate,
+    ApiTokenIssued,
+    ApiTokenOut,
+    Me,
+    UserCreate,
+    UserOut,
+)
+from app.core.deps import DatabaseDep, SessionDep, SettingsDep
+from app.core.errors import NotFound, Unauthorized
+from app.core.pagination import Page, PageDep
+from app.models import ApiToken, User
+
+router = APIRouter(prefix="/api/v1", tags=["auth"])
+
+
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id, username=user.username, full_name=user.full_name, email=user.email,
+        roles=sorted(user.roles), is_active=user.is_active, created_at=user.created_at,
+    )
+
+
+def token_out(token: ApiToken, secret: str | None = None) -> ApiTokenOut:
+    shown = ApiTokenOut(
+        id=token.id, name=token.name, prefix=token.prefix, username=token.user.username,
+        created_at=token.created_at, expires_at=token.expires_at, revoked_at=token.revoked_at,
+    )
+    return ApiTokenIssued(**shown.model_dump(), token=secret) if secret else shown
+
+
+@router.post("/auth/token", response_model=AccessToken, openapi_extra=PUBLIC)
+def sign_in(
+    request: Request,
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    database: DatabaseDep,
+    settings: SettingsDep,
+) -> AccessToken:
+    """OAuth2 password flow for people. Failed attempts are audited too."""
+    # Its own transaction, so a failed attempt's audit entry is kept although we answer 401.
+    with database.transaction() as session:
+        user = service.authenticate(session, actor_for(request, form.username), form.username,
+                                    form.password)
+        token = service.issue_access_token(settings, user) if user else None
+    if token is None:
+        raise Unauthorized("Wrong username or password.")
+    return AccessToken(access_token=token[0], expires_at=token[1])
+
+
+@router.get("/auth/me", response_model=Me)
+def who_am_i(principal: AnyUser) -> Me:
+    return Me(**user_out(principal.user).model_dump(), via=principal.via)
+
+
+@router.get("/users", response_model=Page[UserOut])
+def list_users(_: AdminUser, session: SessionDep, page: PageDep) -> Page[UserOut]:
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    users = session.scalars(
+        select(User).order_by(User.username).offset(page.offset).limit(page.limit)
+    )
+    return Page(items=[user_out(u) for u in users], total=total, **page.model_dump())
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> UserOut:
+    user = service.create_user(
+        session, admin.actor, body.username, body.roles, body.password, body.full_name, body.email
+    )
+    return user_out(user)
+
+
+@router.post("/auth/api-tokens", response_model=ApiTokenIssued, status_code=201)
+def create_api_token(body: ApiTokenCreate, admin: AdminUser, session: SessionDep) -> ApiTokenOut:
+    """Issue a long-lived token for a city system; the secret is in this answer only."""
+    user = service.find_user(session, body.username)
+    if user is None:
+        raise NotFound(f"No user named {body.username!r}.")
+    api_token, secret = service.create_api_token(
+        session, admin.actor, user, body.name, body.lifetime_days
+    )
+    return token_out(api_token, secret)
+
+
+@router.get("/auth/api-tokens", response_model=Page[ApiTokenOut])
+def list_api_tokens(_: AdminUser, session: SessionDep, page: PageDep) -> Page[ApiTokenOut]:
+    total = session.scalar(select(func.count()).select_from(ApiToken)) or 0
+    tokens = session.scalars(
+        select(ApiToken).order_by(ApiToken.created_at).offset(page.offset).limit(page.limit)
+    )
+    return Page(items=[token_out(t) for t in tokens], total=total, **page.model_dump())
+
+
+@router.delete("/auth/api-tokens/{token_id}", response_model=ApiTokenOut)
+def revoke_api_token(token_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> ApiTokenOut:
+    return token_out(service.revoke_api_token(session, admin.actor, token_id))

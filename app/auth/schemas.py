@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from app.models import Role
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    email: str
+    roles: list[Role]
+    is_active: bool
+    created_at: datetime
+
+
+class Me(UserOut):
+    via: str
+
+
+class UserCreate(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    roles: list[Role] = Field(min_length=1)
+    password: str = Field(min_length=12, max_length=200)
+    full_name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+
+
+class ApiTokenCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    username: str = Field(description="The user whose roles the token carries")
+    lifetime_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+class ApiTokenOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    username: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenIssued(ApiTokenOut):
+    token: str = Field(description="Shown once; store it in the calling system's secret store")
