@@ -1,0 +1,48 @@
+"""The FastAPI application, built from settings (no global state)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.audit.routes import router as audit_router
+from app.auth.routes import router as auth_router
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.core.middleware import RequestIdMiddleware
+from app.core.settings import Settings
+from app.health.routes import router as health_router
+
+DESCRIPTION = """
+Custodia keeps a city's e-mail and voicemail ready for Colorado Open Records Act
+requests and litigation holds. Every change is recorded in a tamper-evident audit trail.
+
+Sign in with `POST /api/v1/auth/token` (people) or send a long-lived API token
+(city systems) as `Authorization: Bearer ...`. Errors are RFC 9457 problem+json.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.database.dispose()
+
+    app = FastAPI(
+        title="Custodia",
+        version="0.1.0",
+        summary="Public-records e-discovery and legal holds for a city government",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = Database(settings.resolved_database_url)
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    for router in (health_router, auth_router, audit_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,1 @@
+"""Getting mail and voicemail in: sources, extractors, normalization, dedup, workers."""
