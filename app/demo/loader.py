@@ -1,0 +1,54 @@
+"""`custodia demo`: the synthetic data set and a login for each role."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+
+from app.audit.service import Actor
+from app.auth import credentials
+from app.auth import service as auth
+from app.core.db import Database
+from app.core.settings import Settings
+from app.demo.generator import DemoSet, generate
+from app.models import Role
+
+DEMO_USERS = {
+    "demo-clerk": (Role.clerk, "Demo City Clerk"),
+    "demo-attorney": (Role.attorney, "Demo City Attorney"),
+    "demo-auditor": (Role.auditor, "Demo Auditor"),
+    "demo-admin": (Role.admin, "Demo Administrator"),
+}
+
+
+@dataclass
+class DemoSummary:
+    data: DemoSet
+    logins: dict[str, str]
+
+    def describe(self) -> str:
+        lines = [
+            f"Demo data: {self.data.messages} e-mails and {self.data.voicemails} voicemails "
+            f"({len(self.data.files)} files) under {self.data.root}",
+            "Demo logins (new passwords on every run):",
+        ]
+        lines += [f"  {name:<14} {password}" for name, password in self.logins.items()]
+        return "\n".join(lines)
+
+
+def load(settings: Settings, database: Database, actor: Actor) -> DemoSummary:
+    root = settings.data_dir / "demo"
+    if root.exists():
+        shutil.rmtree(root)
+    data = generate(root)
+    logins = {}
+    with database.transaction() as session:
+        for name, (role, full_name) in DEMO_USERS.items():
+            password = credentials.generate_password()
+            user = auth.find_user(session, name)
+            if user is None:
+                auth.create_user(session, actor, name, [role], password, full_name)
+            else:
+                auth.set_password(session, actor, user, password)
+            logins[name] = password
+    return DemoSummary(data, logins)
