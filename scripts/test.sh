@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# README command two: install, start the real services, run the whole suite,
+# stop the services; exit non-zero on any failure. `.ci/run` calls exactly this.
+#
+#   scripts/test.sh [pytest arguments...]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+
+# `docker compose config` validates the deployment file (no engine needed).
+bash scripts/install-compose.sh
+
+trap 'scripts/services.sh down all' EXIT
+scripts/services.sh up all
+
+export CUSTODIA_TEST_PG_URL="postgresql+psycopg://custodia:custodia@127.0.0.1:${CUSTODIA_PG_PORT:-54329}/custodia"
+export CUSTODIA_TEST_ES_URL="http://127.0.0.1:${CUSTODIA_ES_PORT:-9201}"
+export CUSTODIA_TEST_TIKA_URL="http://127.0.0.1:${CUSTODIA_TIKA_PORT:-9998}"
+# Skips are failures when a real service is expected (tests/conftest.py reads CI).
+export CI="${CI:-true}"
+
+.venv/bin/python -m pytest "$@"
