@@ -1,0 +1,152 @@
+"""Fixtures shared by every test: real services, fresh databases, an app and its users."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.audit.service import Actor
+from app.auth import service as auth
+from app.core import migrations
+from app.core.db import Database
+from app.core.settings import Settings
+from app.main import create_app
+from app.models import Role, User
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+TEST_SECRET = "test-secret-" + "x" * 40
+TEST_PASSWORD = "correct horse battery staple"
+
+# A developer's own CUSTODIA_* settings must not leak into tests.
+for _name in [n for n in os.environ if n.startswith("CUSTODIA_") and not n.startswith("CUSTODIA_TEST_")]:
+    del os.environ[_name]
+
+
+def _service_url(variable: str, what: str) -> str:
+    """URL of a real service started by scripts/services.sh; required in CI."""
+    url = os.environ.get(variable, "")
+    if url:
+        return url
+    message = f"{what} is not running: start it with scripts/services.sh up (sets {variable})"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    return _service_url("CUSTODIA_TEST_PG_URL", "PostgreSQL")
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url() -> str:
+    return _service_url("CUSTODIA_TEST_ES_URL", "Elasticsearch")
+
+
+@pytest.fixture(scope="session")
+def tika_url() -> str:
+    return _service_url("CUSTODIA_TEST_TIKA_URL", "Tika")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared corpus is missing at {CORPUS}")
+        pytest.skip(f"the shared corpus is not beside this clone ({CORPUS})")
+    return CORPUS
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database of its own, dropped afterwards."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test using this runs on both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'custodia.db'}"
+    url: str = request.getfixturevalue("fresh_postgres")
+    return url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A migrated database: tests build their schema the way production does."""
+    db = Database(database_url)
+    migrations.upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        env="test", data_dir=tmp_path / "var", database_url=database_url, secret_key=TEST_SECRET
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, database: Database) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), client=("203.0.113.7", 50000)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def actor() -> Actor:
+    return Actor("test-runner", "127.0.0.1", "test-request")
+
+
+MakeUser = Callable[..., User]
+
+
+@pytest.fixture
+def make_user(database: Database, actor: Actor) -> MakeUser:
+    def make(*roles: Role, username: str | None = None, password: str = TEST_PASSWORD) -> User:
+        name = username or f"user-{uuid.uuid4().hex[:8]}"
+        with database.transaction() as session:
+            return auth.create_user(session, actor, name, roles or [Role.clerk], password)
+
+    return make
+
+
+@pytest.fixture
+def sign_in(client: TestClient) -> Callable[[User], dict[str, str]]:
+    def headers(user: User, password: str = TEST_PASSWORD) -> dict[str, str]:
+        response = client.post(
+            "/api/v1/auth/token", data={"username": user.username, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+    return headers
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nothing listens on."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

@@ -1,0 +1,37 @@
+"""Every error is RFC 9457 problem+json; 422 only for payload validation."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_unknown_routes_answer_problem_json(client: TestClient) -> None:
+    response = client.get("/api/v1/no-such-thing", headers={"X-Request-ID": "req-42"})
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404
+    assert body["title"] == "Not Found"
+    assert body["instance"] == "/api/v1/no-such-thing"
+    assert body["request_id"] == "req-42"
+    assert response.headers["x-request-id"] == "req-42"
+
+
+def test_wrong_method_is_405_problem(client: TestClient) -> None:
+    response = client.delete("/api/v1/health")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+def test_a_malformed_payload_is_422_with_locations(client: TestClient) -> None:
+    response = client.post("/api/v1/auth/token", data={"username": "only"})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert ["body", "password"] in [error["location"] for error in body["errors"]]
+
+
+def test_unsafe_request_ids_are_replaced(client: TestClient) -> None:
+    response = client.get("/api/v1/health", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert response.headers["x-request-id"] != "bad id\twith spaces"
+    assert len(response.headers["x-request-id"]) == 32
