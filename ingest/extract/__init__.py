@@ -1,0 +1,1 @@
+"""Text extraction: built-in extractors by default, the Tika server when configured."""
