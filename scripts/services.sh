@@ -2,9 +2,9 @@
 # Fetch (cached), start, health-check and stop the real services that
 # Custodia's tests and development use, on loopback only.
 #
-#   scripts/services.sh up     [postgres|elasticsearch|tika|all]   (default: all)
-#   scripts/services.sh down   [postgres|elasticsearch|tika|all]   (default: all)
-#   scripts/services.sh status [postgres|elasticsearch|tika|all]   (default: all)
+#   scripts/services.sh up     [postgres|elasticsearch|tika|dovecot|smtp|all]...  (default: all)
+#   scripts/services.sh down   [postgres|elasticsearch|tika|dovecot|smtp|all]...  (default: all)
+#   scripts/services.sh status [postgres|elasticsearch|tika|dovecot|smtp|all]...  (default: all)
 #
 # `up` is idempotent: a service that already runs and answers is left alone.
 # It waits (bounded by CUSTODIA_START_TIMEOUT seconds) until each service is
@@ -14,14 +14,18 @@
 #
 # Environment (defaults in brackets):
 #   CUSTODIA_PG_PORT [54329]  CUSTODIA_ES_PORT [9201]  CUSTODIA_TIKA_PORT [9998]
+#   CUSTODIA_IMAP_PORT [10143]  CUSTODIA_LMTP_PORT [10024]  CUSTODIA_SMTP_PORT [10025]
+#   CUSTODIA_IMAP_USERS [allen-p badeer-r clerk-test]  Dovecot's users, all with
+#                       the password CUSTODIA_IMAP_PASSWORD [custodia]
+#   CUSTODIA_MAIL_DOMAIN [custodia.test]  SMTP recipients there go to Dovecot
 #   CUSTODIA_SERVICES_DIR [<repo>/.services]   runtime state: data, logs, pids
 #   CUSTODIA_CACHE_DIR [~/.cache/custodia]     fetched/built artefacts
 #   CUSTODIA_M2_REPO [~/.m2/repository]        Maven local repository
 #   CUSTODIA_ES_VERSION [8.19.21]  CUSTODIA_TIKA_VERSION [3.3.2]
 #   CUSTODIA_ES_JAVA_OPTS [-Xms512m -Xmx1g]
 #   CUSTODIA_START_TIMEOUT [180]
-#   CUSTODIA_SERVICE_USER [custodia-svc]  unprivileged user for PostgreSQL and
-#                                         Elasticsearch when run as root
+#   CUSTODIA_SERVICE_USER [custodia-svc]  unprivileged user for PostgreSQL,
+#                                         Elasticsearch and Dovecot when run as root
 #   CUSTODIA_JAVA_HOME [from `java` on PATH]
 #
 # PostgreSQL: database/user/password are all `custodia`; trust auth, TCP on
@@ -30,6 +34,11 @@
 # node, security off, plus the small custodia-es-extras plugin (GET/HEAD /,
 # english analyzer, asciifolding, html_strip; see scripts/services/elasticsearch).
 # Tika: tika-server-standard from Maven Central, forked mode.
+# Dovecot: Debian's dovecot-imapd/-lmtpd, a private rootless instance: IMAP
+# without TLS (cleartext login) and LMTP, Maildir under its state dir.
+# SMTP: scripts/services/smtp_sink.py (aiosmtpd, installed into .venv, which
+# must exist): keeps each message as <state>/smtp/outbox/<id>.eml + <id>.json
+# and delivers @CUSTODIA_MAIL_DOMAIN recipients to Dovecot by LMTP.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +47,12 @@ HELPERS=$REPO_ROOT/scripts/services
 PG_PORT=${CUSTODIA_PG_PORT:-54329}
 ES_PORT=${CUSTODIA_ES_PORT:-9201}
 TIKA_PORT=${CUSTODIA_TIKA_PORT:-9998}
+IMAP_PORT=${CUSTODIA_IMAP_PORT:-10143}
+LMTP_PORT=${CUSTODIA_LMTP_PORT:-10024}
+SMTP_PORT=${CUSTODIA_SMTP_PORT:-10025}
+IMAP_USERS=${CUSTODIA_IMAP_USERS:-allen-p badeer-r clerk-test}
+IMAP_PASSWORD=${CUSTODIA_IMAP_PASSWORD:-custodia}
+MAIL_DOMAIN=${CUSTODIA_MAIL_DOMAIN:-custodia.test}
 SERVICES_DIR=${CUSTODIA_SERVICES_DIR:-$REPO_ROOT/.services}
 CACHE_DIR=${CUSTODIA_CACHE_DIR:-$HOME/.cache/custodia}
 M2_REPO=${CUSTODIA_M2_REPO:-$HOME/.m2/repository}
@@ -48,7 +63,7 @@ START_TIMEOUT=${CUSTODIA_START_TIMEOUT:-180}
 SERVICE_USER=${CUSTODIA_SERVICE_USER:-custodia-svc}
 PG_DB=custodia PG_USER=custodia PG_PASSWORD=custodia
 
-ALL_SERVICES=(postgres elasticsearch tika)
+ALL_SERVICES=(postgres elasticsearch tika dovecot smtp)
 # Pinned for reproducibility. 2.8 (Maven 3.8's default) on purpose: with
 # -Dtransitive=false it fetches just the file, while 3.x also reads the pom's
 # parent chain, and Central lacks tika-server-standard 3.3.2's parent pom.
@@ -584,6 +599,359 @@ tika_status() {
   status_line tika "$(live_pid "$SERVICES_DIR/tika/pid" "$TIKA_PROCESS")" "$TIKA_PORT" tika_healthy
 }
 
+# ----------------------------------------------------------------- dovecot
+#
+# A private Dovecot (Debian's dovecot-imapd and dovecot-lmtpd), never the
+# system one: /etc/dovecot and the init system are left alone. Its config is
+# generated into the state dir with every path there too (sockets, state, logs,
+# mail), and it runs "rootless": every Dovecot process as one unprivileged user
+# (the service user as root, else ourselves), no chroots. IMAP without TLS on
+# 127.0.0.1:$IMAP_PORT (cleartext login allowed), LMTP on 127.0.0.1:$LMTP_PORT
+# (the smtp service delivers @$MAIL_DOMAIN mail through it). Users come from a
+# passwd-file rewritten on every start; mail is Maildir under <state>/mail/<user>.
+
+DOVECOT_LIBEXEC=/usr/lib/dovecot
+
+dovecot_bin() {
+  local bin
+  bin=$(command -v dovecot 2>/dev/null) || bin=/usr/sbin/dovecot # /usr/sbin: not on a user's PATH
+  if [[ -x $bin ]]; then echo "$bin"; fi
+}
+
+dovecot_ensure() {
+  local bin
+  bin=$(dovecot_bin)
+  if [[ -n $bin && -x $DOVECOT_LIBEXEC/imap && -x $DOVECOT_LIBEXEC/lmtp ]]; then
+    echo "$bin"
+    return 0
+  fi
+  is_root || die dovecot "Dovecot not found; install the Debian packages 'dovecot-imapd dovecot-lmtpd'"
+  say dovecot "installing dovecot-imapd dovecot-lmtpd (apt-get)" >&2
+  apt_install dovecot-imapd dovecot-lmtpd
+  bin=$(dovecot_bin)
+  [[ -n $bin && -x $DOVECOT_LIBEXEC/lmtp ]] || die dovecot "still missing after installing dovecot-imapd dovecot-lmtpd"
+  echo "$bin"
+}
+
+dovecot_version() { "$1" --version 2>/dev/null | awk '{ print $1; exit }'; }
+
+# 2.4 rewrote the configuration syntax (dovecot_config_version, mail_driver,
+# named passdb/userdb blocks, %{user} variables, auth_allow_cleartext).
+dovecot_is_24() { printf '2.4\n%s\n' "$1" | sort -V -C; }
+
+dovecot_user() { if is_root; then echo "$SERVICE_USER"; else id -un; fi; }
+
+# Dovecot's sockets live in base_dir, and a Unix socket path is limited to 107
+# bytes: if the state dir's path is long, base_dir goes to a short dir in /tmp.
+dovecot_base_dir() {
+  local dir=$1 base owner
+  if ((${#dir} <= 70)); then
+    echo "$dir/run"
+    return 0
+  fi
+  # Dovecot makes base_dir 0755 (some sockets in it are 0666): the parent is 0700.
+  base=/tmp/custodia-dovecot-$(printf '%s' "$dir" | sha256sum | cut -c1-10)
+  mkdir -m 700 "$base" 2>/dev/null || true
+  owner=$(stat -c %U "$base" 2>/dev/null || true)
+  if [[ -L $base || ! -d $base || ($owner != "$(dovecot_user)" && $owner != "$(id -un)") ]]; then
+    die dovecot "$base exists but is not a directory of ours"
+  fi
+  is_root && chown "$SERVICE_USER:" "$base"
+  chmod 700 "$base"
+  echo "$base/run"
+}
+
+# The config, rewritten on every start (so port and user overrides apply).
+dovecot_write_config() {
+  local dir=$1 version=$2 base=$3
+  local conf=$dir/dovecot.conf user uid gid group u
+  user=$(dovecot_user)
+  uid=$(id -u "$user") gid=$(id -g "$user") group=$(id -gn "$user")
+  [[ $IMAP_PASSWORD != *[:[:space:]]* ]] || die dovecot "CUSTODIA_IMAP_PASSWORD must not contain ':' or spaces"
+  {
+    echo "# Written by scripts/services.sh on every start; edits are lost."
+    for u in $IMAP_USERS; do
+      [[ $u =~ ^[a-z0-9][a-z0-9._-]*$ ]] || die dovecot "bad user name '$u' in CUSTODIA_IMAP_USERS (want lower-case [a-z0-9._-])"
+      # user:password:uid:gid:gecos:home:shell:extra; empty uid/gid = mail_uid/gid.
+      printf '%s:{PLAIN}%s::::::\n' "$u" "$IMAP_PASSWORD"
+    done
+  } >"$dir/users.tmp"
+  mv "$dir/users.tmp" "$dir/users"
+  if dovecot_is_24 "$version"; then
+    cat >"$conf.tmp" <<EOF
+dovecot_config_version = 2.4.0
+dovecot_storage_version = 2.4.0
+# Written by scripts/services.sh on every start; edits are lost.
+# A private test instance of Dovecot $version: rootless, loopback only, no TLS.
+instance_name = custodia-dovecot
+base_dir = $base
+state_dir = $dir/lib
+log_path = $dir/dovecot.log
+info_log_path = $dir/dovecot.log
+listen = 127.0.0.1
+protocols = imap lmtp
+ssl = no
+auth_allow_cleartext = yes
+auth_mechanisms = plain login
+# Logins are case-insensitive and may carry a domain (allen-p@$MAIL_DOMAIN).
+auth_username_format = %{user | username | lower}
+auth_failure_delay = 0
+default_internal_user = $user
+default_internal_group = $group
+default_login_user = $user
+mail_uid = $uid
+mail_gid = $gid
+first_valid_uid = $uid
+last_valid_uid = $uid
+first_valid_gid = $gid
+last_valid_gid = $gid
+mail_home = $dir/home/%{user}
+mail_driver = maildir
+mail_path = $dir/mail/%{user}
+# Layout fs: "/" separates folders and "." is allowed in names ("Holds/2024.01").
+mailbox_list_layout = fs
+mail_fsync = never
+mail_max_userip_connections = 100
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+passdb passwd-file {
+  passwd_file_path = $dir/users
+}
+userdb passwd-file {
+  passwd_file_path = $dir/users
+}
+EOF
+  else
+    cat >"$conf.tmp" <<EOF
+# Written by scripts/services.sh on every start; edits are lost.
+# A private test instance of Dovecot $version: rootless, loopback only, no TLS.
+instance_name = custodia-dovecot
+base_dir = $base
+state_dir = $dir/lib
+log_path = $dir/dovecot.log
+info_log_path = $dir/dovecot.log
+listen = 127.0.0.1
+protocols = imap lmtp
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+# Logins are case-insensitive and may carry a domain (allen-p@$MAIL_DOMAIN).
+auth_username_format = %Ln
+auth_failure_delay = 0
+default_internal_user = $user
+default_internal_group = $group
+default_login_user = $user
+mail_uid = $uid
+mail_gid = $gid
+first_valid_uid = $uid
+last_valid_uid = $uid
+first_valid_gid = $gid
+last_valid_gid = $gid
+mail_home = $dir/home/%Ln
+# LAYOUT=fs: "/" separates folders and "." is allowed in names ("Holds/2024.01").
+mail_location = maildir:$dir/mail/%Ln:LAYOUT=fs
+mail_fsync = never
+mail_max_userip_connections = 100
+namespace inbox {
+  inbox = yes
+  separator = /
+}
+passdb {
+  driver = passwd-file
+  args = username_format=%Ln $dir/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%Ln $dir/users
+}
+EOF
+  fi
+  # Rootless: no chroot for the login and anvil processes.
+  cat >>"$conf.tmp" <<EOF
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    port = $LMTP_PORT
+  }
+}
+service anvil {
+  chroot =
+}
+EOF
+  mv "$conf.tmp" "$conf"
+  mkdir -p "$dir/lib" "$dir/mail" "$dir/home" "$base"
+  if is_root; then
+    chown "$user:" "$conf" "$dir/users" "$dir/lib" "$dir/mail" "$dir/home" "$base"
+  fi
+  chmod 600 "$dir/users"
+}
+
+# True when a server on 127.0.0.1:PORT greets with a line that starts with
+# WANT; then says BYE and reads the answer (so neither side sees a reset).
+greets() {
+  local port=$1 want=$2 bye=$3
+  (
+    exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+    IFS= read -r -t 3 line <&3 || exit 1
+    printf '%s\r\n' "$bye" >&3
+    IFS= read -r -t 3 _ <&3 || true
+    [[ $line == "$want"* ]]
+  ) 2>/dev/null
+}
+
+dovecot_healthy() { greets "$IMAP_PORT" '* OK' 'a LOGOUT' && greets "$LMTP_PORT" '220 ' 'QUIT'; }
+
+dovecot_process() { echo "dovecot -F -c $1/dovecot.conf"; }
+
+dovecot_up() {
+  local t0 bin version dir conf log pid base port
+  t0=$(now)
+  bin=$(dovecot_ensure)
+  version=$(dovecot_version "$bin")
+  ensure_service_user
+  dir=$(user_state_dir dovecot create)
+  [[ $dir != *[[:space:]%]* ]] || die dovecot "its state dir must not contain spaces or '%': $dir"
+  chmod 700 "$dir" # its sockets and the users file are for its own user only
+  conf=$dir/dovecot.conf log=$dir/dovecot.log
+  pid=$(live_pid "$dir/pid" "$(dovecot_process "$dir")")
+  if pid_alive "$pid"; then
+    if dovecot_healthy; then
+      say dovecot "already running: IMAP on 127.0.0.1:$IMAP_PORT, LMTP on 127.0.0.1:$LMTP_PORT (pid $pid)"
+      return 0
+    fi
+  else
+    for port in "$IMAP_PORT" "$LMTP_PORT"; do
+      port_open "$port" && die dovecot "port $port is in use by a process this script did not start"
+    done
+    base=$(dovecot_base_dir "$dir")
+    dovecot_write_config "$dir" "$version" "$base"
+    # A master.pid left by a crash stops Dovecot if its number was reused.
+    rm -f "$base/master.pid"
+    : >"$log"
+    is_root && chown "$SERVICE_USER:" "$log"
+    local runas=()
+    is_root && runas=(setpriv --reuid="$SERVICE_USER" --regid="$SERVICE_USER" --init-groups --)
+    # -F: the master stays in the foreground, so the pid file is its pid and
+    # its children (login, imap, lmtp, auth...) share the session `down` signals.
+    start_detached "$log" "$dir/pid" "${runas[@]}" "$bin" -F -c "$conf"
+    pid=$(read_pid "$dir/pid")
+  fi
+  if ! wait_healthy dovecot "$pid" "$log" dovecot_healthy; then
+    stop_group "$pid"
+    rm -f "$dir/pid"
+    return 1
+  fi
+  say dovecot "started: IMAP on 127.0.0.1:$IMAP_PORT, LMTP on 127.0.0.1:$LMTP_PORT in $(elapsed "$t0") (Dovecot $version; users ${IMAP_USERS// /, }; password $IMAP_PASSWORD)"
+}
+
+dovecot_down() {
+  local dir pid
+  dir=$(user_state_dir dovecot)
+  pid=$(live_pid "$dir/pid" "$(dovecot_process "$dir")")
+  if ! pid_alive "$pid"; then
+    rm -f "$dir/pid"
+    say dovecot "not running"
+    return 0
+  fi
+  stop_group "$pid"
+  rm -f "$dir/pid"
+  say dovecot "stopped"
+}
+
+dovecot_status() {
+  local dir
+  dir=$(user_state_dir dovecot)
+  status_line dovecot "$(live_pid "$dir/pid" "$(dovecot_process "$dir")")" "$IMAP_PORT" dovecot_healthy
+}
+
+# -------------------------------------------------------------------- smtp
+#
+# A real SMTP server (aiosmtpd, scripts/services/smtp_sink.py) run by the repo's
+# .venv as the invoking user. It keeps every message it accepts as
+# <state>/outbox/<id>.eml (+ <id>.json, the envelope), and also delivers
+# recipients @$MAIL_DOMAIN to the dovecot service over LMTP, so a test can send
+# by SMTP and read by IMAP. AUTH PLAIN/LOGIN (optional) takes custodia/custodia.
+
+SMTP_PROCESS=smtp_sink.py
+VENV_PYTHON=$REPO_ROOT/.venv/bin/python
+AIOSMTPD_REQUIREMENT='aiosmtpd>=1.4.6,<2'
+
+smtp_healthy() { greets "$SMTP_PORT" '220 ' 'QUIT'; }
+
+smtp_ensure_venv() {
+  local dir=$1
+  if [[ ! -x $VENV_PYTHON ]]; then
+    [[ -e $VENV_PYTHON ]] && die smtp "$VENV_PYTHON is not executable by $(id -un)"
+    die smtp "no virtualenv at $REPO_ROOT/.venv; create it first: python3 -m venv .venv && .venv/bin/pip install -e '.[test]' (scripts/test.sh does this)"
+  fi
+  "$VENV_PYTHON" -c 'import aiosmtpd' 2>/dev/null && return 0
+  say smtp "installing $AIOSMTPD_REQUIREMENT into .venv (pip)" >&2
+  (
+    flock 7
+    "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check "$AIOSMTPD_REQUIREMENT"
+  ) 7>"$SERVICES_DIR/.pip.lock" >"$dir/pip.log" 2>&1 || {
+    say smtp "FAILED: pip install $AIOSMTPD_REQUIREMENT" >&2
+    show_log_tail "$dir/pip.log"
+    return 1
+  }
+}
+
+smtp_up() {
+  local t0 dir log pid
+  t0=$(now)
+  dir=$(own_state_dir smtp)
+  log=$dir/smtp.log
+  pid=$(live_pid "$dir/pid" "$SMTP_PROCESS")
+  if pid_alive "$pid"; then
+    if smtp_healthy; then
+      say smtp "already running on 127.0.0.1:$SMTP_PORT (pid $pid); outbox $dir/outbox"
+      return 0
+    fi
+  else
+    port_open "$SMTP_PORT" && die smtp "port $SMTP_PORT is in use by a process this script did not start"
+    smtp_ensure_venv "$dir" || return 1
+    mkdir -p "$dir/outbox"
+    : >"$log"
+    start_detached "$log" "$dir/pid" "$VENV_PYTHON" -u "$HELPERS/$SMTP_PROCESS" \
+      --host 127.0.0.1 --port "$SMTP_PORT" --outbox "$dir/outbox" \
+      --lmtp "127.0.0.1:$LMTP_PORT" --local-domain "$MAIL_DOMAIN"
+    pid=$(read_pid "$dir/pid")
+  fi
+  if ! wait_healthy smtp "$pid" "$log" smtp_healthy; then
+    stop_group "$pid"
+    rm -f "$dir/pid"
+    return 1
+  fi
+  say smtp "started on 127.0.0.1:$SMTP_PORT in $(elapsed "$t0") (aiosmtpd; outbox $dir/outbox; @$MAIL_DOMAIN also to Dovecot)"
+}
+
+smtp_down() {
+  local dir=$SERVICES_DIR/smtp pid
+  pid=$(live_pid "$dir/pid" "$SMTP_PROCESS")
+  if ! pid_alive "$pid"; then
+    rm -f "$dir/pid"
+    say smtp "not running"
+    return 0
+  fi
+  stop_group "$pid"
+  rm -f "$dir/pid"
+  say smtp "stopped"
+}
+
+smtp_status() {
+  status_line smtp "$(live_pid "$SERVICES_DIR/smtp/pid" "$SMTP_PROCESS")" "$SMTP_PORT" smtp_healthy
+}
+
 # ---------------------------------------------------------------- commands
 
 status_line() {
@@ -615,6 +983,8 @@ up_one() {
       postgres) pg_up ;;
       elasticsearch) es_up ;;
       tika) tika_up ;;
+      dovecot) dovecot_up ;;
+      smtp) smtp_up ;;
     esac
   ) 9>"$SERVICES_DIR/.$svc.lock"
 }
@@ -644,6 +1014,8 @@ cmd_down() {
       postgres) pg_down ;;
       elasticsearch) es_down ;;
       tika) tika_down ;;
+      dovecot) dovecot_down ;;
+      smtp) smtp_down ;;
     esac
   done
 }
@@ -655,6 +1027,8 @@ cmd_status() {
       postgres) pg_status || rc=3 ;;
       elasticsearch) es_status || rc=3 ;;
       tika) tika_status || rc=3 ;;
+      dovecot) dovecot_status || rc=3 ;;
+      smtp) smtp_status || rc=3 ;;
     esac
   done
   return $rc
@@ -676,7 +1050,8 @@ main() {
   for arg in "$@"; do
     case $arg in
       all) svcs+=("${ALL_SERVICES[@]}") ;;
-      postgres | elasticsearch | tika) svcs+=("$arg") ;;
+      postgres | elasticsearch | tika | dovecot | smtp) svcs+=("$arg") ;;
+      imap) svcs+=(dovecot) ;;
       pg | postgresql) svcs+=(postgres) ;;
       es) svcs+=(elasticsearch) ;;
       *) echo "unknown service: $arg" >&2; usage ;;

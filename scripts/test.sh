@@ -19,6 +19,9 @@ scripts/services.sh up all
 export CUSTODIA_TEST_PG_URL="postgresql+psycopg://custodia:custodia@127.0.0.1:${CUSTODIA_PG_PORT:-54329}/custodia"
 export CUSTODIA_TEST_ES_URL="http://127.0.0.1:${CUSTODIA_ES_PORT:-9201}"
 export CUSTODIA_TEST_TIKA_URL="http://127.0.0.1:${CUSTODIA_TIKA_PORT:-9998}"
+export CUSTODIA_TEST_IMAP_URL="imap://127.0.0.1:${CUSTODIA_IMAP_PORT:-10143}"
+export CUSTODIA_TEST_SMTP_URL="smtp://127.0.0.1:${CUSTODIA_SMTP_PORT:-10025}"
+export CUSTODIA_TEST_SMTP_OUTBOX="${CUSTODIA_SERVICES_DIR:-$PWD/.services}/smtp/outbox"
 # Skips are failures when a real service is expected (tests/conftest.py reads CI).
 export CI="${CI:-true}"
 
