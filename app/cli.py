@@ -154,4 +154,6 @@ def audit_verify() -> None:
 
 
 def main() -> None:
+    from app.ingest import cli as _ingest_commands  # noqa: F401  (registers its commands)
+
     cli()

@@ -13,7 +13,9 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.middleware import RequestIdMiddleware
 from app.core.settings import Settings
+from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
+from app.ingest.routes import router as ingest_router
 
 DESCRIPTION = """
 Custodia keeps a city's e-mail and voicemail ready for Colorado Open Records Act
@@ -29,7 +31,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.runs_in_process_worker:
+            from ingest.background import BackgroundWorker
+            from ingest.runtime import Runtime
+
+            worker = BackgroundWorker(Runtime.open(settings, app.state.database))
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         app.state.database.dispose()
 
     app = FastAPI(
@@ -43,6 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(settings.resolved_database_url)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    for router in (health_router, auth_router, audit_router):
+    for router in (health_router, auth_router, audit_router, ingest_router, documents_router):
         app.include_router(router)
     return app

@@ -57,6 +57,21 @@ def tika_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def imap_url() -> str:
+    return _service_url("CUSTODIA_TEST_IMAP_URL", "Dovecot (IMAP)")
+
+
+@pytest.fixture(scope="session")
+def smtp_url() -> str:
+    return _service_url("CUSTODIA_TEST_SMTP_URL", "the SMTP server")
+
+
+@pytest.fixture(scope="session")
+def smtp_outbox(smtp_url: str) -> Path:
+    return Path(_service_url("CUSTODIA_TEST_SMTP_OUTBOX", "the SMTP server's outbox"))
+
+
+@pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not CORPUS.is_dir():
         if os.environ.get("CI"):
@@ -101,7 +116,8 @@ def database(database_url: str) -> Iterator[Database]:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
-        env="test", data_dir=tmp_path / "var", database_url=database_url, secret_key=TEST_SECRET
+        env="test", data_dir=tmp_path / "var", database_url=database_url, secret_key=TEST_SECRET,
+        in_process_worker=False,
     )
 
 

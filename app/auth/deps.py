@@ -28,7 +28,9 @@ ROLE_DESCRIPTIONS = {
 PUBLIC: dict[str, Any] = {"x-custodia-access": "public"}
 
 bearer = OAuth2PasswordBearer(
-    tokenUrl="/api/v1/auth/token", scopes={role.value: text for role, text in ROLE_DESCRIPTIONS.items()}, auto_error=False
+    tokenUrl="/api/v1/auth/token",
+    scopes={role.value: text for role, text in ROLE_DESCRIPTIONS.items()},
+    auto_error=False,
 )
 
 
@@ -74,3 +76,5 @@ AdminUser = Annotated[Principal, _allow(Role.admin)]
 AuditorUser = Annotated[Principal, _allow(Role.auditor, Role.admin)]
 ClerkUser = Annotated[Principal, _allow(Role.clerk, Role.admin)]
 AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]
+# Those who read the records themselves: the clerk's office and the attorney's.
+ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=480, ge=1)
     page_size_max: int = Field(default=500, ge=1)
     service_timeout_seconds: float = Field(default=5.0, gt=0)
+    in_process_worker: bool | None = Field(
+        default=None, description="Run an ingest worker inside the API; default: with SQLite"
+    )
+    lease_seconds: float = Field(default=300.0, gt=0, description="An ingest worker's job lease")
 
     @field_validator("time_zone")
     @classmethod
@@ -53,6 +57,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'custodia.db').resolve()}"
+
+    @property
+    def runs_in_process_worker(self) -> bool:
+        if self.in_process_worker is not None:
+            return self.in_process_worker
+        return self.resolved_database_url.startswith("sqlite")
 
     @property
     def natives_dir(self) -> Path:

@@ -141,8 +141,9 @@ def _voicemail(writer: _Writer, rng: random.Random, number: int, received: datet
     seconds = round(rng.uniform(1.5, 3.0), 1)
     audio = documents.wav(seconds, pitch_hz=rng.choice([180.0, 220.0, 260.0]))
     sidecar = {
-        "caller": caller, "caller_name": caller_name, "mailbox": mailbox,
+        "caller_number": caller, "caller_name": caller_name, "mailbox": mailbox,
         "received": received.isoformat(), "duration_seconds": seconds, "transcript": transcript,
+        "audio": "message.wav",
     }
     # As a voicemail system would e-mail it: the audio attached, the transcript in the body.
     message = EmailMessage()
@@ -152,14 +153,15 @@ def _voicemail(writer: _Writer, rng: random.Random, number: int, received: datet
     message["Date"] = format_datetime(received)
     message["Message-ID"] = f"<voicemail-{number}-{rng.getrandbits(32):08x}@{DOMAIN}>"
     message["X-Voicemail-Caller"] = caller
+    message["X-Voicemail-Caller-Name"] = caller_name
     message["X-Voicemail-Duration"] = str(seconds)
     message.set_content(f"Transcript (automatic):\n\n{transcript}\n")
     message.add_attachment(audio, maintype="audio", subtype="wav", filename=f"vm-{number}.wav")
     message.set_boundary(f"=_voicemail_{number}")
     writer.put(mailbox, "Inbox", bytes(message))
     # And as a voicemail export folder: audio plus a JSON sidecar.
-    export = writer.demo.root / "voicemail" / mailbox
+    export = writer.demo.root / "voicemail" / mailbox / f"vm-{number}"
     export.mkdir(parents=True, exist_ok=True)
-    (export / f"vm-{number}.wav").write_bytes(audio)
-    (export / f"vm-{number}.json").write_text(json.dumps(sidecar, indent=2))
-    writer.demo.files += [export / f"vm-{number}.wav", export / f"vm-{number}.json"]
+    (export / "message.wav").write_bytes(audio)
+    (export / "message.json").write_text(json.dumps(sidecar, indent=2))
+    writer.demo.files += [export / "message.wav", export / "message.json"]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
 
 from app.audit.service import Actor
 from app.auth import credentials
@@ -11,7 +14,9 @@ from app.auth import service as auth
 from app.core.db import Database
 from app.core.settings import Settings
 from app.demo.generator import DemoSet, generate
-from app.models import Role
+from app.models import Document, Role
+from ingest import indexer, jobs
+from ingest.runtime import Runtime
 
 DEMO_USERS = {
     "demo-clerk": (Role.clerk, "Demo City Clerk"),
@@ -25,11 +30,13 @@ DEMO_USERS = {
 class DemoSummary:
     data: DemoSet
     logins: dict[str, str]
+    documents: int
 
     def describe(self) -> str:
         lines = [
             f"Demo data: {self.data.messages} e-mails and {self.data.voicemails} voicemails "
-            f"({len(self.data.files)} files) under {self.data.root}",
+            f"({len(self.data.files)} files) under {self.data.root}, "
+            f"ingested as {self.documents} documents",
             "Demo logins (new passwords on every run):",
         ]
         lines += [f"  {name:<14} {password}" for name, password in self.logins.items()]
@@ -51,4 +58,21 @@ def load(settings: Settings, database: Database, actor: Actor) -> DemoSummary:
             else:
                 auth.set_password(session, actor, user, password)
             logins[name] = password
-    return DemoSummary(data, logins)
+    return DemoSummary(data, logins, _ingest(settings, database, actor, root))
+
+
+def _ingest(settings: Settings, database: Database, actor: Actor, root: Path) -> int:
+    """Each mailbox and voicemail box is one custodian's job, as a clerk would run them."""
+    runtime = Runtime.open(settings, database)
+    runner = runtime.runner(worker="demo")
+    boxes = [(p.name, p) for p in sorted((root / "mail").iterdir())]
+    boxes += [(p.name, p) for p in sorted((root / "voicemail").iterdir())]
+    for custodian, path in boxes:
+        with database.transaction() as session:
+            job_id = jobs.create_job(session, actor, custodian,
+                                     {"type": "path", "paths": [str(path)]}).id
+        if jobs.claim(runner, job_id) is not None:
+            jobs.run(runner, job_id)
+    indexer.index_pending(database, runtime.engine)
+    with database.reading() as session:
+        return session.scalar(select(func.count()).select_from(Document)) or 0

@@ -82,8 +82,8 @@ def test_voicemail_exports_have_audio_and_transcripts(demo_root: Path) -> None:
     assert len(sidecars) == 5
     for sidecar in sidecars:
         meta = json.loads(sidecar.read_text())
-        assert meta["transcript"] and meta["caller"].startswith("(")
-        audio = sidecar.with_suffix(".wav").read_bytes()
+        assert meta["transcript"] and meta["caller_number"].startswith("(")
+        audio = (sidecar.parent / meta["audio"]).read_bytes()
         assert audio[:4] == b"RIFF" and audio[8:12] == b"WAVE"
 
 

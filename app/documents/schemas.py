@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class LocationOut(BaseModel):
+    custodian: str
+    source: str
+    folder: str
+    source_id: str
+    native_sha256: str
+
+
+class FamilyMember(BaseModel):
+    id: uuid.UUID
+    kind: str
+    parent_id: uuid.UUID | None
+    position: int
+    subject: str
+    filename: str
+    content_type: str
+
+
+class DocumentOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    family_id: uuid.UUID
+    parent_id: uuid.UUID | None
+    position: int
+    subject: str
+    sender: dict[str, str] | None
+    recipients: dict[str, list[dict[str, str]]]
+    sent_at: datetime | None
+    sent_at_local: str | None
+    date_header: str
+    message_id: str
+    in_reply_to: str
+    references: list[str]
+    thread_id: str
+    filename: str
+    content_type: str
+    size: int
+    native_sha256: str | None
+    voicemail: dict[str, Any] | None
+    audio_document_id: uuid.UUID | None
+    text: str
+    text_status: str
+    extract_error: str
+    locations: list[LocationOut]
+    family: list[FamilyMember]

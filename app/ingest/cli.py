@@ -1,0 +1,143 @@
+"""`custodia ingest`, `worker`, `reindex` and `verify-natives`."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+from sqlalchemy import func, select
+
+from app.cli import cli, cli_actor, console, fail, load_settings, open_database
+from app.models import Blob, IngestError, IngestJob
+from ingest import indexer, jobs
+from ingest.items import SourceItem
+from ingest.pipeline import Outcome
+from ingest.runtime import Runtime
+from ingest.sources.registry import SourceError, open_sources
+from search.documents import IndexUnavailable
+
+
+@cli.command()
+def ingest(
+    sources: Annotated[list[str], typer.Argument(help="Files or folders: EML, MBOX, Maildir, "
+                                                   "MSG, PST, zip, voicemail exports")],
+    custodian: Annotated[str, typer.Option(help="Whose mail this is")],
+    queue: Annotated[bool, typer.Option(help="Only queue the job for `custodia worker`")] = False,
+) -> None:
+    """Ingest mail and voicemail for one custodian, with progress and a summary."""
+    settings = load_settings()
+    runtime = Runtime.open(settings, open_database(settings))
+    spec = {"type": "path", "paths": [str(s) for s in sources]}
+    try:
+        with runtime.database.transaction() as session:
+            job_id = jobs.create_job(session, cli_actor(), custodian, spec).id
+    except SourceError as exc:
+        fail(str(exc))
+    if queue:
+        console.print(f"Queued ingest job {job_id}.")
+        return
+    runner = runtime.runner()
+    if jobs.claim(runner, job_id) is None:
+        fail(f"job {job_id} could not be claimed")
+    total = sum(s.total_bytes() or 0 for s in open_sources(spec)) or None
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=total, counts="")
+        tally = {"items": 0, "quarantined": 0}
+
+        def advance(item: SourceItem, outcome: Outcome) -> None:
+            tally["items"] += 1
+            tally["quarantined"] += outcome == Outcome.quarantined
+            progress.update(task, advance=len(item.native),
+                            counts=f"{tally['items']} items, {tally['quarantined']} errors")
+
+        job = jobs.run(runner, job_id, advance)
+    _summary(runtime, job)
+    if job.status != "done":
+        fail(f"ingest job failed: {job.error}", code=1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+        TransferSpeedColumn(), TimeRemainingColumn(), TextColumn("{task.fields[counts]}"),
+        console=console,
+    )
+
+
+def _summary(runtime: Runtime, job: IngestJob) -> None:
+    table = Table(title=f"Ingest job {job.id} ({job.status})", show_header=False)
+    for key in ("new", "duplicate", "known", "quarantined"):
+        table.add_row(key, str(job.counts.get(key, 0)))
+    table.add_row("MB read", f"{job.counts.get('bytes', 0) / 1e6:.1f}")
+    console.print(table)
+    with runtime.database.reading() as session:
+        errors = list(session.scalars(
+            select(IngestError).where(IngestError.job_id == job.id).limit(20)))
+    for error in errors:
+        console.print(f"  quarantined {error.source_id}: {error.reason}", highlight=False,
+                      markup=False)
+
+
+@cli.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Stop when the queue is empty")] = False,
+    poll: Annotated[float, typer.Option(help="Seconds between looks at an empty queue")] = 2.0,
+) -> None:
+    """Take ingest jobs from the queue until stopped; index whatever is pending."""
+    settings = load_settings()
+    runtime = Runtime.open(settings, open_database(settings))
+    runner = runtime.runner()
+    console.print(f"Worker {runner.worker} waiting for jobs.")
+    while True:
+        job_id = jobs.claim(runner)
+        if job_id is not None:
+            try:
+                job = jobs.run(runner, job_id)
+                console.print(f"Job {job_id}: {job.status} {job.counts}", highlight=False)
+            except jobs.LeaseLost as exc:
+                console.print(str(exc))
+            continue
+        try:
+            indexer.index_pending(runtime.database, runtime.engine)
+        except IndexUnavailable as exc:
+            console.print(f"Index not reachable, will retry: {exc}")
+        if once:
+            return
+        time.sleep(poll)
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the search index from the database into a new version, then switch to it."""
+    settings = load_settings()
+    runtime = Runtime.open(settings, open_database(settings))
+    total = indexer.rebuild(runtime.database, runtime.engine)
+    indexer.index_pending(runtime.database, runtime.engine)
+    console.print(f"Reindexed {total} documents into {runtime.engine.name} "
+                  f"version {runtime.engine.current_version()}.")
+
+
+@cli.command("verify-natives")
+def verify_natives() -> None:
+    """Re-hash every stored native against the hash recorded at ingest."""
+    settings = load_settings()
+    runtime = Runtime.open(settings, open_database(settings))
+    with runtime.database.reading() as session:
+        total = session.scalar(select(func.count()).select_from(Blob)) or 0
+        digests = session.scalars(select(Blob.sha256).execution_options(yield_per=1000))
+        problems = [(d, p) for d in digests if (p := runtime.store.verify(d))]
+    for digest, problem in problems[:50]:
+        console.print(f"  {digest}: {problem}", highlight=False)
+    if problems:
+        fail(f"{len(problems)} of {total} natives do not match their recorded hash", code=1)
+    console.print(f"All {total} natives match their recorded SHA-256.")

@@ -1,0 +1,106 @@
+"""The record model: blobs, documents in families, where each was found, and its text."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Timestamped, UUIDKey
+
+
+class Blob(Base):
+    """Native bytes, stored once under the data directory, named by their SHA-256."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+
+class DocumentKind(enum.StrEnum):
+    email = "email"
+    voicemail = "voicemail"
+    attachment = "attachment"  # a file inside an e-mail, or inside another file
+
+
+class TextStatus(enum.StrEnum):
+    ok = "ok"
+    empty = "empty"  # nothing to extract (an image, audio)
+    failed = "failed"  # quarantined: see extract_error; retried when retryable
+
+
+def _enum(kind: type[enum.Enum], name: str) -> Enum:
+    return Enum(kind, name=name, native_enum=False, length=16, validate_strings=True)
+
+
+class Document(UUIDKey, Timestamped, Base):
+    """What a person sees and cites. Top-level documents are deduplicated; children never are."""
+
+    __tablename__ = "documents"
+    __table_args__ = (Index("ix_documents_pending_index", "indexed_at"),)
+
+    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"))
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    # Content hash of a top-level item's normalized fields: equal for the same message
+    # wherever it was found, whatever headers each copy's mailbox added.
+    dedup_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    blob_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    native_format: Mapped[str] = mapped_column(String(20), default="")
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    filename: Mapped[str] = mapped_column(String(500), default="")
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    sender: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    recipients: Mapped[dict[str, list[dict[str, str]]]] = mapped_column(JSON, default=dict)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    date_header: Mapped[str] = mapped_column(String(200), default="")
+    message_id: Mapped[str] = mapped_column(String(500), default="", index=True)
+    in_reply_to: Mapped[str] = mapped_column(String(500), default="")
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    thread_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    voicemail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    text_status: Mapped[TextStatus] = mapped_column(_enum(TextStatus, "text_status"))
+    extract_error: Mapped[str] = mapped_column(Text, default="")
+    extract_attempts: Mapped[int] = mapped_column(default=0)
+    indexed_at: Mapped[datetime | None]
+    index_error: Mapped[str] = mapped_column(Text, default="")
+
+    text: Mapped[DocumentText | None] = relationship(
+        back_populates="document", cascade="all, delete-orphan", lazy="select"
+    )
+    locations: Mapped[list[Location]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class DocumentText(Base):
+    __tablename__ = "document_texts"
+
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    extractor: Mapped[str] = mapped_column(String(100))
+    document: Mapped[Document] = relationship(back_populates="text")
+
+
+class Location(UUIDKey, Timestamped, Base):
+    """Where a top-level document was found. One document, many locations."""
+
+    __tablename__ = "locations"
+    __table_args__ = (UniqueConstraint("custodian", "source", "source_id"),)
+
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), index=True)
+    custodian: Mapped[str] = mapped_column(String(200), index=True)
+    source: Mapped[str] = mapped_column(String(1000))  # the mailbox, file or IMAP account
+    folder: Mapped[str] = mapped_column(String(1000), default="")
+    source_id: Mapped[str] = mapped_column(String(1000))  # the source's own id for the item
+    native_sha256: Mapped[str] = mapped_column(ForeignKey("blobs.sha256"))
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ingest_jobs.id"))
+    document: Mapped[Document] = relationship(back_populates="locations")

@@ -1,0 +1,69 @@
+"""The ingest queue, quarantined items, and IMAP sync state."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamped, UUIDKey
+
+
+class JobStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class IngestJob(UUIDKey, Timestamped, Base):
+    __tablename__ = "ingest_jobs"
+
+    custodian: Mapped[str] = mapped_column(String(200))
+    # {"type": "path", "paths": [...]} or {"type": "imap", "host": ..., ...}
+    source: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, name="job_status", native_enum=False, length=16, validate_strings=True),
+        index=True,
+    )
+    requested_by: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_owner: Mapped[str] = mapped_column(String(200), default="")
+    lease_expires_at: Mapped[datetime | None]
+    # How far the job got: items already handled are skipped on resume.
+    checkpoint: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None]
+
+
+class IngestError(UUIDKey, Timestamped, Base):
+    """A quarantined item: what it was, where it came from, why it was refused."""
+
+    __tablename__ = "ingest_errors"
+
+    job_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ingest_jobs.id"), index=True)
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"))
+    custodian: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(1000), default="")
+    folder: Mapped[str] = mapped_column(String(1000), default="")
+    source_id: Mapped[str] = mapped_column(String(1000), default="")
+    native_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
+    stage: Mapped[str] = mapped_column(String(20))  # read, parse, extract, index
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class ImapFolderState(UUIDKey, Base):
+    """Where the last IMAP pull of one folder stopped."""
+
+    __tablename__ = "imap_folder_states"
+    __table_args__ = (UniqueConstraint("account", "folder"),)
+
+    account: Mapped[str] = mapped_column(String(500))  # user@host:port
+    folder: Mapped[str] = mapped_column(String(1000))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,112 @@
+"""Copy documents from the database (the record of truth) into the search engine.
+
+A document is pending while `indexed_at` is empty. Each pass sends a batch; what
+the engine accepts is marked indexed, what it refuses keeps its reason and stays
+pending, and an unreachable engine leaves the whole batch pending. Nothing is
+ever dropped: the next pass tries again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from app.core.db import Database
+from app.core.time import utcnow
+from app.models import Document, Location
+from search.documents import IndexDoc
+from search.engines import SearchEngine
+
+BATCH = 500
+
+
+def _address(entry: dict[str, str] | None) -> str:
+    if not entry:
+        return ""
+    return f"{entry.get('name', '')} <{entry.get('email', '')}>".strip()
+
+
+def _custodians(session: Session, families: set[uuid.UUID]) -> dict[uuid.UUID, list[str]]:
+    found: dict[uuid.UUID, set[str]] = defaultdict(set)
+    rows = session.execute(
+        select(Document.family_id, Location.custodian)
+        .join(Location, Location.document_id == Document.id)
+        .where(Document.family_id.in_(families)))
+    for family_id, custodian in rows:
+        found[family_id].add(custodian)
+    return {family: sorted(names) for family, names in found.items()}
+
+
+def as_index_docs(session: Session, documents: list[Document]) -> list[IndexDoc]:
+    custodians = _custodians(session, {d.family_id for d in documents})
+    with_children = set(session.scalars(
+        select(Document.parent_id).where(Document.parent_id.in_([d.id for d in documents]))))
+    return [
+        IndexDoc(
+            id=str(d.id), family_id=str(d.family_id), kind=d.kind.value,
+            parent_id=str(d.parent_id) if d.parent_id else None,
+            custodians=custodians.get(d.family_id, []), subject=d.subject,
+            body=d.text.text if d.text else "", sender=_address(d.sender),
+            to=[_address(a) for a in d.recipients.get("to", [])],
+            cc=[_address(a) for a in d.recipients.get("cc", [])],
+            bcc=[_address(a) for a in d.recipients.get("bcc", [])],
+            date=d.sent_at.isoformat() if d.sent_at else None, filename=d.filename,
+            content_type=d.content_type, has_attachment=d.id in with_children,
+            thread_id=d.thread_id,
+        )
+        for d in documents
+    ]
+
+
+def index_pending(database: Database, engine: SearchEngine, limit: int | None = None) -> int:
+    """Index pending documents batch by batch; returns how many were accepted."""
+    accepted = 0
+    while limit is None or accepted < limit:
+        with database.transaction() as session:
+            batch = list(session.scalars(
+                select(Document).where(Document.indexed_at.is_(None))
+                .options(selectinload(Document.text)).order_by(Document.created_at)
+                .limit(BATCH)))
+            if not batch:
+                break
+            failures = engine.index(as_index_docs(session, batch))
+            now = utcnow()
+            for document in batch:
+                reason = failures.get(str(document.id))
+                if reason is None:
+                    document.indexed_at, document.index_error = now, ""
+                    accepted += 1
+                else:
+                    document.index_error = reason
+            if len(failures) == len(batch):
+                break  # nothing moved: leave the rest for the next pass
+    return accepted
+
+
+def rebuild(database: Database, engine: SearchEngine) -> int:
+    """`custodia reindex`: a new index version from the database, then switch the alias."""
+    started = utcnow()
+    version = engine.new_version()
+    total, last = 0, None
+    while True:
+        with database.reading() as session:
+            query = select(Document).options(selectinload(Document.text)).order_by(Document.id)
+            if last is not None:
+                query = query.where(Document.id > last)
+            batch = list(session.scalars(query.limit(BATCH)))
+            if not batch:
+                break
+            failures = engine.index(as_index_docs(session, batch), version=version)
+        if failures:
+            some_id, reason = next(iter(failures.items()))
+            raise RuntimeError(f"{len(failures)} documents refused, e.g. {some_id}: {reason}")
+        total, last = total + len(batch), batch[-1].id
+    engine.activate(version)
+    # Documents stored while the scan ran may have gone to the old version only.
+    with database.transaction() as session:
+        session.execute(update(Document).where(Document.created_at >= started)
+                        .values(indexed_at=None))
+    return total

@@ -1,0 +1,181 @@
+"""Mail and voicemail from files: EML, MBOX, Maildir, MSG, PST, voicemail exports, zips.
+
+Directories and zip archives are walked recursively, in a stable order, so the
+n-th item of a source is the same item on every run (a resumed job skips the
+items it already handled).
+"""
+
+from __future__ import annotations
+
+import json
+import mailbox
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
+
+from ingest import voicemail
+from ingest.extract.archive import open_zip
+from ingest.extract.base import ExtractionError
+from ingest.extract.limits import DEFAULT_LIMITS
+from ingest.items import SourceItem
+
+AUDIO = {".wav", ".mp3", ".amr", ".m4a", ".ogg", ".gsm"}
+
+
+def iter_path(path: Path) -> Iterator[SourceItem]:
+    """Every item under `path`, a file or a directory."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    if path.is_dir():
+        yield from _directory(path, path)
+    else:
+        yield from _file(path.name, path.read_bytes() if _small(path) else None, path, "")
+
+
+def _small(path: Path) -> bool:
+    # MBOX and PST files are read by offset, never whole; everything else is a message.
+    return path.suffix.lower() not in {".pst", ".ost"} and not _is_mbox(path)
+
+
+def _is_mbox(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(5) == b"From "
+
+
+def _directory(root: Path, directory: Path) -> Iterator[SourceItem]:
+    entries = sorted(directory.iterdir(), key=lambda p: p.name)
+    sidecars = {p for p in entries if p.suffix.lower() == ".json" and _voicemail_sidecar(p)}
+    audio_with_sidecar: set[Path] = set()
+    for sidecar in sidecars:
+        audio = _audio_for(sidecar, entries)
+        if audio is not None:
+            audio_with_sidecar.add(audio)
+            yield _voicemail_item(root, sidecar, audio)
+    for entry in entries:
+        if entry in sidecars or entry in audio_with_sidecar or entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            yield from _directory(root, entry)
+        elif entry.is_file():
+            relative = entry.relative_to(root).as_posix()
+            folder = _folder(entry.parent.relative_to(root).as_posix())
+            data = entry.read_bytes() if _small(entry) else None
+            yield from _file(relative, data, entry, folder)
+
+
+def _folder(relative: str) -> str:
+    # Maildir keeps messages in cur/ and new/: those are states, not folders.
+    parts = [p for p in PurePosixPath(relative).parts if p not in {".", "cur", "new", "tmp"}]
+    return "/".join(parts)
+
+
+def _voicemail_sidecar(path: Path) -> bool:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, OSError):
+        return False
+    return isinstance(meta, dict) and ("transcript" in meta or "caller_number" in meta)
+
+
+def _audio_for(sidecar: Path, entries: list[Path]) -> Path | None:
+    named = json.loads(sidecar.read_text(encoding="utf-8")).get("audio")
+    for entry in entries:
+        if entry.suffix.lower() in AUDIO and (entry.name == named or entry.stem == sidecar.stem):
+            return entry
+    return None
+
+
+def _voicemail_item(root: Path, sidecar: Path, audio: Path) -> SourceItem:
+    meta = voicemail.from_sidecar(json.loads(sidecar.read_text(encoding="utf-8")))
+    meta["audio_filename"] = audio.name
+    return SourceItem(
+        source_id=audio.relative_to(root).as_posix(),
+        folder=_folder(audio.parent.relative_to(root).as_posix()),
+        native=audio.read_bytes(),
+        native_format="voicemail",
+        voicemail=meta,
+        filename=audio.name,
+    )
+
+
+def _file(name: str, data: bytes | None, path: Path | None, folder: str) -> Iterator[SourceItem]:
+    """Items of one file; `data` is None for files read from disk by offset (MBOX, PST)."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in {".pst", ".ost"} and path is not None:
+        yield from _pst(name, path, folder)
+    elif data is None and path is not None:
+        yield from _mbox(name, path, _folder(name))
+    elif data is not None and data.startswith(b"From "):
+        yield from _mbox_bytes(name, data, _folder(name))
+    elif data is not None and suffix == ".zip":
+        yield from _zip(name, data)
+    elif data is not None and suffix == ".msg":
+        yield _msg(name, data, folder)
+    elif data is not None:
+        yield SourceItem(name, folder, data, "eml", filename=PurePosixPath(name).name)
+
+
+def _mbox(name: str, path: Path, folder: str) -> Iterator[SourceItem]:
+    box = mailbox.mbox(path, create=False)
+    try:
+        for index, key in enumerate(box.iterkeys()):
+            yield SourceItem(f"{name}#{index}", folder, box.get_bytes(key), "eml")
+    finally:
+        box.close()
+
+
+def _mbox_bytes(name: str, data: bytes, folder: str) -> Iterator[SourceItem]:
+    # An mbox inside a zip: split on the "From " separator lines.
+    messages = data.split(b"\nFrom ")
+    for index, chunk in enumerate(messages):
+        text = chunk if index == 0 else b"From " + chunk
+        body = text.split(b"\n", 1)[1] if b"\n" in text else b""
+        yield SourceItem(f"{name}#{index}", folder, body.replace(b"\n>From ", b"\nFrom "), "eml")
+
+
+def _zip(name: str, data: bytes) -> Iterator[SourceItem]:
+    """Members of a zip, read with the extractors' bomb-proof limits."""
+    try:
+        with open_zip(data, DEFAULT_LIMITS) as archive:
+            for info in sorted(archive.members, key=lambda i: i.filename):
+                member = f"{name}::{info.filename}"
+                folder = _folder(f"{name}/{PurePosixPath(info.filename).parent}")
+                if info.flag_bits & 0x1:
+                    yield SourceItem(member, folder, b"", "zip", error="encrypted zip member")
+                    continue
+                try:
+                    content = archive.read(info)
+                except ExtractionError as exc:
+                    yield SourceItem(member, folder, b"", "zip", error=exc.reason)
+                    continue
+                yield from _file(member, content, None, folder)
+    except ExtractionError as exc:
+        yield SourceItem(name, "", data, "zip", error=exc.reason)
+
+
+def _msg(name: str, data: bytes, folder: str) -> SourceItem:
+    from ingest.sources.msg import read_msg
+
+    try:
+        message = read_msg(data)
+    except ValueError as exc:
+        return SourceItem(name, folder, data, "msg", error=str(exc))
+    return SourceItem(name, folder, data, "msg", message=message, filename=PurePosixPath(name).name)
+
+
+def _pst(name: str, path: Path, folder: str) -> Iterator[SourceItem]:
+    from ingest.sources.pst import iter_pst
+
+    try:
+        items = iter_pst(path)
+        for item in items:
+            item_folder = "/".join(p for p in (folder, item.folder) if p)
+            yield SourceItem(
+                f"{name}::{item.source_id}",
+                item_folder,
+                item.native,
+                "pst",
+                message=item.message,
+                error=item.error,
+            )
+    except ValueError as exc:
+        yield SourceItem(name, folder, b"", "pst", error=f"unreadable PST: {exc}")

@@ -1,0 +1,88 @@
+"""One content item, many locations; no family ever loses a child; re-runs add nothing."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.core.db import Database
+from app.models import Document, DocumentKind, Location
+from tests.ingest.conftest import RunIngest, count
+
+
+def mail(subject: str, body: str, attachment: bytes | None = None, folder_header: str = "",
+         message_id: str = "") -> bytes:
+    message = EmailMessage()
+    message["From"] = "Maria Delgado <mdelgado@springvale-co.example>"
+    message["To"] = "Owen Whitaker <owhitaker@springvale-co.example>"
+    message["Subject"] = subject
+    message["Date"] = "Tue, 03 Mar 2026 09:15:00 -0700"
+    message["Message-ID"] = message_id or f"<{abs(hash(subject))}@springvale-co.example>"
+    if folder_header:
+        message["X-Folder"] = folder_header  # mailbox software adds such headers per copy
+    message.set_content(body)
+    if attachment is not None:
+        message.add_attachment(attachment, maintype="application", subtype="octet-stream",
+                               filename="budget.csv")
+    return bytes(message)
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def test_the_same_message_in_two_folders_is_one_document_with_two_locations(
+    tmp_path: Path, database: Database, run_ingest: RunIngest
+) -> None:
+    write(tmp_path / "box" / "Inbox" / "1.eml", mail("Budget", "Numbers attached.", None, "Inbox"))
+    write(tmp_path / "box" / "Archive" / "7.eml", mail("Budget", "Numbers attached.", None, "Arc"))
+    job = run_ingest("mdelgado", tmp_path / "box")
+    assert (job.counts["new"], job.counts["duplicate"]) == (1, 1)
+    with database.reading() as session:
+        folders = sorted(session.scalars(select(Location.folder)))
+        natives = set(session.scalars(select(Location.native_sha256)))
+    assert folders == ["Archive", "Inbox"]
+    assert len(natives) == 2  # each copy's own bytes are kept
+
+
+def test_two_custodians_share_one_document(
+    tmp_path: Path, database: Database, run_ingest: RunIngest
+) -> None:
+    data = mail("Snow routes", "Updated plan.")
+    run_ingest("mdelgado", write(tmp_path / "a" / "1.eml", data))
+    run_ingest("owhitaker", write(tmp_path / "b" / "1.eml", data))
+    assert count(database, Document) == 1
+    with database.reading() as session:
+        custodians = sorted(session.scalars(select(Location.custodian)))
+    assert custodians == ["mdelgado", "owhitaker"]
+
+
+def test_identical_attachments_under_different_parents_are_all_kept(
+    tmp_path: Path, database: Database, run_ingest: RunIngest
+) -> None:
+    shared = b"line,amount\n1,100\n"
+    write(tmp_path / "box" / "1.eml", mail("Q1 budget", "See attached.", shared))
+    write(tmp_path / "box" / "2.eml", mail("Q2 budget", "Same sheet again.", shared))
+    run_ingest("lfischer", tmp_path / "box")
+    with database.reading() as session:
+        children = list(session.scalars(select(Document).where(
+            Document.kind == DocumentKind.attachment)))
+    assert len(children) == 2
+    assert len({c.family_id for c in children}) == 2
+    assert len({c.blob_sha256 for c in children}) == 1  # one stored copy of the bytes
+
+
+def test_rerunning_an_ingest_adds_nothing(
+    tmp_path: Path, database: Database, run_ingest: RunIngest
+) -> None:
+    write(tmp_path / "box" / "1.eml", mail("Permit", "Approved.", b"x,y\n"))
+    first = run_ingest("eli", tmp_path / "box")
+    documents, locations = count(database, Document), count(database, Location)
+    second = run_ingest("eli", tmp_path / "box")
+    assert first.counts["new"] == 1
+    assert second.counts["known"] == 1 and "new" not in second.counts
+    assert (count(database, Document), count(database, Location)) == (documents, locations)

@@ -1,0 +1,111 @@
+"""Workers share one queue in PostgreSQL: no job twice, and a killed worker loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from app.core import migrations
+from app.core.db import Database
+from app.models import AuditEntry, Document, IngestJob, JobStatus, Location
+from tests.conftest import TEST_SECRET
+
+CUSTODIA = str(Path(sys.executable).parent / "custodia")
+
+
+def environment(tmp_path: Path, database_url: str, lease_seconds: float = 3) -> dict[str, str]:
+    return {**os.environ, "CUSTODIA_DATA_DIR": str(tmp_path / "var"),
+            "CUSTODIA_DATABASE_URL": database_url, "CUSTODIA_SECRET_KEY": TEST_SECRET,
+            "CUSTODIA_LEASE_SECONDS": str(lease_seconds)}
+
+
+def custodia(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([CUSTODIA, *args], env=env, capture_output=True, text=True,
+                            timeout=600, check=False)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def fingerprint(database: Database) -> tuple[set[tuple[str, str]], int]:
+    """What a run leaves behind: (dedup key, location) pairs, and the document count."""
+    with database.reading() as session:
+        pairs = set(session.execute(
+            select(Document.dedup_key, Location.source_id)
+            .join(Location, Location.document_id == Document.id)).tuples())
+        documents = session.scalar(select(func.count()).select_from(Document)) or 0
+    return {(str(k), s) for k, s in pairs}, documents
+
+
+def job_row(database: Database) -> IngestJob:
+    with database.reading() as session:
+        job = session.scalars(select(IngestJob)).one()
+        session.expunge(job)
+        return job
+
+
+def test_a_killed_worker_is_resumed_with_nothing_lost_and_nothing_twice(
+    tmp_path: Path, fresh_postgres: str, corpus_dir: Path
+) -> None:
+    mailbox_files = sorted((corpus_dir / "enron" / "mbox").glob("enron.allen-p.*"))
+    env = environment(tmp_path, fresh_postgres)
+    custodia(env, "ingest", "--queue", "--custodian", "allen-p", *map(str, mailbox_files))
+    killed = Database(fresh_postgres)
+    worker = subprocess.Popen([CUSTODIA, "worker"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while job_row(killed).counts.get("new", 0) < 300:
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.2)
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+    interrupted = job_row(killed)
+    assert interrupted.status == JobStatus.running and interrupted.lease_owner
+
+    time.sleep(3.5)  # the dead worker's lease runs out
+    custodia(env, "worker", "--once")
+    resumed = job_row(killed)
+    assert resumed.status == JobStatus.done
+    assert resumed.attempts == 2
+
+    # The uninterrupted run, in a database of its own.
+    uninterrupted_url = f"sqlite:///{tmp_path / 'uninterrupted.db'}"
+    custodia(environment(tmp_path / "b", uninterrupted_url), "ingest", "--custodian", "allen-p",
+             *map(str, mailbox_files))
+    uninterrupted = Database(uninterrupted_url)
+    assert fingerprint(killed) == fingerprint(uninterrupted)
+    killed.dispose()
+    uninterrupted.dispose()
+
+
+def test_two_workers_never_take_the_same_job(
+    tmp_path: Path, fresh_postgres: str, corpus_dir: Path
+) -> None:
+    env = environment(tmp_path, fresh_postgres, lease_seconds=300)
+    files = sorted((corpus_dir / "enron" / "mbox").glob("enron.motley-m.*"))
+    for file in files:
+        custodia(env, "ingest", "--queue", "--custodian", "motley-m", str(file))
+    workers = [subprocess.Popen([CUSTODIA, "worker", "--once", "--poll", "0.1"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=300) == 0
+    database = Database(fresh_postgres)
+    migrations.upgrade(database.engine)
+    with database.reading() as session:
+        statuses = set(session.scalars(select(IngestJob.status)))
+        claims = list(session.scalars(select(AuditEntry.object_id).where(
+            AuditEntry.action == "ingest.job_claim")))
+        claimers = set(session.scalars(select(AuditEntry.actor).where(
+            AuditEntry.action == "ingest.job_claim")))
+    database.dispose()
+    assert statuses == {JobStatus.done}
+    assert len(claims) == len(set(claims)) == len(files)
+    assert len(claimers) == 2  # both workers did take part
