@@ -39,7 +39,8 @@ class Runtime:
             settings=settings,
             database=database or Database(settings.resolved_database_url),
             store=BlobStore(settings.natives_dir),
-            engine=open_engine(settings.elasticsearch_url, settings.data_dir / "search"),
+            engine=open_engine(settings.elasticsearch_url, settings.data_dir / "search",
+                               settings.index_name),
         )
 
     def runner(self, worker: str | None = None, lease_seconds: float | None = None) -> Runner:

@@ -29,11 +29,11 @@ class SearchEngine(Protocol):
     def activate(self, version: int) -> None: ...
 
 
-def open_engine(elasticsearch_url: str, embedded_dir: Path) -> SearchEngine:
+def open_engine(elasticsearch_url: str, embedded_dir: Path, index_name: str) -> SearchEngine:
     if elasticsearch_url:
         from search.elastic import ElasticEngine
 
-        return ElasticEngine(elasticsearch_url)
+        return ElasticEngine(elasticsearch_url, alias=index_name)
     from search.embedded import EmbeddedEngine
 
     return EmbeddedEngine(embedded_dir)

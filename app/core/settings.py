@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         default="", description="Elasticsearch URL; empty means the embedded search engine"
     )
     tika_url: str = Field(default="", description="Tika server URL; empty means built-in extractors")
+    index_name: str = Field(
+        default="custodia-documents", pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Elasticsearch alias over the versioned document indices",
+    )
     secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     time_zone: str = "America/Denver"
     access_token_minutes: int = Field(default=480, ge=1)

@@ -31,7 +31,8 @@ def get_document(document_id: uuid.UUID, reviewer: Reviewer, session: SessionDep
     """Metadata, text, family and locations. Every read is audited."""
     document = _document(session, document_id)
     family = list(session.scalars(select(Document).where(
-        Document.family_id == document.family_id).order_by(Document.parent_id, Document.position)))
+        Document.family_id == document.family_id)
+        .order_by(Document.parent_id.asc().nulls_first(), Document.position)))
     head = session.get_one(Document, document.family_id)
     locations = session.scalars(select(Location).where(Location.document_id == head.id))
     audio = next((m for m in family if m.parent_id == document.id

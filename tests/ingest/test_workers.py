@@ -37,7 +37,7 @@ def fingerprint(database: Database) -> tuple[set[tuple[str, str]], int]:
     with database.reading() as session:
         pairs = set(session.execute(
             select(Document.dedup_key, Location.source_id)
-            .join(Location, Location.document_id == Document.id)).tuples())
+            .join(Location, Location.document_id == Document.id)))
         documents = session.scalar(select(func.count()).select_from(Document)) or 0
     return {(str(k), s) for k, s in pairs}, documents
 
