@@ -50,6 +50,8 @@ class Context:
     new_documents: list[uuid.UUID] = field(default_factory=list)
     # Source ids of this batch already stored at this location, looked up in one query.
     known: set[str] = field(default_factory=set)
+    # Families started in this batch, by dedup key: not yet flushed to the database.
+    started: dict[str, Document] = field(default_factory=dict)
 
     def prefetch_known(self, source_ids: list[str]) -> None:
         self.known = set(self.session.scalars(select(Location.source_id).where(
@@ -114,14 +116,17 @@ def _sha(data: bytes) -> str:
 
 
 def _by_key(ctx: Context, key: str) -> Document | None:
-    return ctx.session.scalar(select(Document).where(Document.dedup_key == key))
+    # The batch is written in one flush at its end; until then look in it first.
+    if key in ctx.started:
+        return ctx.started[key]
+    with ctx.session.no_autoflush:
+        return ctx.session.scalar(select(Document).where(Document.dedup_key == key))
 
 
 def _add_location(ctx: Context, document_id: uuid.UUID, item: SourceItem, native: str) -> None:
     ctx.session.add(Location(
         document_id=document_id, custodian=ctx.custodian, source=ctx.source, folder=item.folder,
         source_id=item.source_id, native_sha256=native, job_id=ctx.job_id))
-    ctx.session.flush()
 
 
 def _quarantine(ctx: Context, item: SourceItem, native: str | None, stage: str, reason: str,
@@ -130,7 +135,8 @@ def _quarantine(ctx: Context, item: SourceItem, native: str | None, stage: str, 
         job_id=ctx.job_id, document_id=document_id, custodian=ctx.custodian, source=ctx.source,
         folder=item.folder, source_id=item.source_id, native_sha256=native, stage=stage,
         reason=reason[:2000]))
-    ctx.session.flush()
+    if document_id is not None:
+        ctx.session.flush()  # the document first: no relationship tells the flush the order
     return Outcome.quarantined
 
 
@@ -145,7 +151,6 @@ def _top_level(ctx: Context, item: SourceItem, message: ParsedMessage | None, na
     document.dedup_key = key
     if ctx.session.get_bind().dialect.name == "sqlite":
         ctx.session.add(document)  # SQLite's write lock already excludes a racing worker
-        ctx.session.flush()
     else:
         try:
             with ctx.session.begin_nested():
@@ -154,6 +159,7 @@ def _top_level(ctx: Context, item: SourceItem, message: ParsedMessage | None, na
         except IntegrityError:
             return None
     ctx.new_documents.append(document.id)
+    ctx.started[key] = document
     if message is not None:
         if message.defects:
             # Kept, since a damaged record is still a record, and shown as an ingest error.
@@ -242,15 +248,14 @@ def _child(ctx: Context, item: SourceItem, parent: Document, position: int,
                           len(attachment.data))
         document.filename = attachment.filename
         ctx.session.add(document)
-        ctx.session.flush()
         _attachments(ctx, item, document, inner, depth + 1)
         return
     document = Document(
-        kind=DocumentKind.attachment, family_id=parent.family_id, parent_id=parent.id,
-        position=position, blob_sha256=native, content_type=attachment.content_type,
-        filename=attachment.filename, size=len(attachment.data), text_status=TextStatus.empty)
+        id=uuid.uuid4(), kind=DocumentKind.attachment, family_id=parent.family_id,
+        parent_id=parent.id, position=position, blob_sha256=native,
+        content_type=attachment.content_type, filename=attachment.filename,
+        size=len(attachment.data), text_status=TextStatus.empty)
     ctx.session.add(document)
-    ctx.session.flush()
     _extract_into(ctx, item, document, attachment.data, depth)
 
 
@@ -284,7 +289,7 @@ def mark_extract_failed(ctx: Context, item: SourceItem, document: Document,
                         exc: ExtractionError) -> None:
     document.text_status = TextStatus.failed
     document.extract_error = ("retryable: " if exc.retryable else "") + exc.reason
-    document.extract_attempts += 1
+    document.extract_attempts = (document.extract_attempts or 0) + 1
     _quarantine(ctx, item, document.blob_sha256, "extract",
                 f"{document.filename or 'attachment'}: {exc.reason}", document.id)
 
@@ -306,11 +311,10 @@ def _embedded(ctx: Context, item: SourceItem, parent: Document, position: int,
         return
     # Tika reports embedded files with their text but without their bytes.
     document = Document(
-        kind=DocumentKind.attachment, family_id=parent.family_id, parent_id=parent.id,
-        position=position, filename=embedded.name, content_type=embedded.content_type,
-        text_status=TextStatus.empty)
+        id=uuid.uuid4(), kind=DocumentKind.attachment, family_id=parent.family_id,
+        parent_id=parent.id, position=position, filename=embedded.name,
+        content_type=embedded.content_type, text_status=TextStatus.empty)
     ctx.session.add(document)
-    ctx.session.flush()
     _store_text(document, embedded.extracted)
     for child_position, child in enumerate(embedded.extracted.children):
         _embedded(ctx, item, document, child_position, child, depth + 1)

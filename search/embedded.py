@@ -16,12 +16,15 @@ from pathlib import Path
 
 from search.documents import IndexDoc
 
+# The full-text rows share the rowid of their `docs` row, so replacing a document
+# deletes its old text by rowid instead of scanning the whole index for its id.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
-    id TEXT PRIMARY KEY, family_id TEXT, parent_id TEXT, kind TEXT, date TEXT, data TEXT
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, family_id TEXT, parent_id TEXT,
+    kind TEXT, date TEXT, data TEXT
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
-    id UNINDEXED, subject, body, sender, recipients, custodians, filename,
+    subject, body, sender, recipients, custodians, filename,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 """
@@ -63,15 +66,26 @@ class EmbeddedEngine:
         """Add or replace documents; returns failures by id (none: SQLite fails whole)."""
         with self._connect(version) as connection:
             for doc in docs:
-                connection.execute("DELETE FROM docs_fts WHERE id = ?", (doc.id,))
+                fields = (doc.family_id, doc.parent_id, doc.kind, doc.date,
+                          json.dumps(doc.as_dict()))
+                found = connection.execute("SELECT rowid FROM docs WHERE id = ?", (doc.id,))
+                row = found.fetchone()
+                if row is None:
+                    rowid = connection.execute(
+                        "INSERT INTO docs (id, family_id, parent_id, kind, date, data) "
+                        "VALUES (?, ?, ?, ?, ?, ?)", (doc.id, *fields)).lastrowid
+                else:
+                    rowid = row[0]
+                    connection.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
+                    connection.execute(
+                        "UPDATE docs SET family_id = ?, parent_id = ?, kind = ?, date = ?, "
+                        "data = ? WHERE rowid = ?", (*fields, rowid))
                 connection.execute(
-                    "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?)",
-                    (doc.id, doc.family_id, doc.parent_id, doc.kind, doc.date,
-                     json.dumps(doc.as_dict())))
-                connection.execute(
-                    "INSERT INTO docs_fts VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (doc.id, doc.subject, doc.body, doc.sender, " ".join(doc.to + doc.cc + doc.bcc),
-                     " ".join(doc.custodians), doc.filename))
+                    "INSERT INTO docs_fts (rowid, subject, body, sender, recipients, custodians, "
+                    "filename) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (rowid, doc.subject, doc.body, doc.sender,
+                     " ".join(doc.to + doc.cc + doc.bcc), " ".join(doc.custodians),
+                     doc.filename))
         return {}
 
     def refresh(self) -> None:
@@ -89,7 +103,8 @@ class EmbeddedEngine:
         query = '"' + " ".join(words) + '"'
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT id FROM docs_fts WHERE docs_fts MATCH ? LIMIT ?", (query, limit))
+                "SELECT docs.id FROM docs_fts JOIN docs ON docs.rowid = docs_fts.rowid "
+                "WHERE docs_fts MATCH ? LIMIT ?", (query, limit))
             return [row[0] for row in rows]
 
     def new_version(self) -> int:

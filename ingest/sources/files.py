@@ -7,9 +7,9 @@ items it already handled).
 
 from __future__ import annotations
 
+import io
 import json
-import mailbox
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from ingest import voicemail
@@ -115,21 +115,42 @@ def _file(name: str, data: bytes | None, path: Path | None, folder: str) -> Iter
 
 
 def _mbox(name: str, path: Path, folder: str) -> Iterator[SourceItem]:
-    box = mailbox.mbox(path, create=False)
-    try:
-        for index, key in enumerate(box.iterkeys()):
-            yield SourceItem(f"{name}#{index}", folder, box.get_bytes(key), "eml")
-    finally:
-        box.close()
+    with path.open("rb") as handle:
+        yield from _mbox_messages(name, handle, folder)
 
 
 def _mbox_bytes(name: str, data: bytes, folder: str) -> Iterator[SourceItem]:
-    # An mbox inside a zip: split on the "From " separator lines.
-    messages = data.split(b"\nFrom ")
-    for index, chunk in enumerate(messages):
-        text = chunk if index == 0 else b"From " + chunk
-        body = text.split(b"\n", 1)[1] if b"\n" in text else b""
-        yield SourceItem(f"{name}#{index}", folder, body.replace(b"\n>From ", b"\nFrom "), "eml")
+    yield from _mbox_messages(name, io.BytesIO(data), folder)
+
+
+def _mbox_messages(name: str, lines: Iterable[bytes], folder: str) -> Iterator[SourceItem]:
+    """Split an mbox as it streams by: memory stays at one message, whatever the file size.
+
+    A message starts at a "From " line at the start of the file or after a blank
+    line; body lines escaped as ">From " are restored.
+    """
+    index, message, previous_blank = 0, bytearray(), True
+    for line in lines:
+        if line.startswith(b"From ") and previous_blank:
+            if message:
+                yield SourceItem(f"{name}#{index}", folder, _unescape(message), "eml")
+                index += 1
+            message = bytearray()
+        else:
+            message += line
+        previous_blank = line in (b"\n", b"\r\n")
+    if message:
+        yield SourceItem(f"{name}#{index}", folder, _unescape(message), "eml")
+
+
+def _unescape(message: bytearray) -> bytes:
+    # The separating blank line belongs to the mbox, not to the message.
+    data = bytes(message)
+    if data.endswith(b"\r\n\r\n"):
+        data = data[:-2]
+    elif data.endswith(b"\n\n"):
+        data = data[:-1]
+    return data.replace(b"\n>From ", b"\nFrom ")
 
 
 def _zip(name: str, data: bytes) -> Iterator[SourceItem]:
