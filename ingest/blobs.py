@@ -7,6 +7,7 @@ import os
 import threading
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.db import insert_or_ignore
@@ -22,6 +23,23 @@ class BlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.unsynced = False
+        self.pending_rows: dict[str, int] = {}
+
+    def attach(self, session: Session) -> None:
+        """Write this session's new blob rows in one statement, just before each flush.
+
+        Rows that name a blob always flush after it, so the foreign keys hold, and a
+        batch of a hundred messages costs one insert instead of a hundred.
+        """
+        event.listen(session, "before_flush", self._write_rows)
+
+    def _write_rows(self, session: Session, *_: object) -> None:
+        if not self.pending_rows:
+            return
+        now = utcnow()
+        rows = [{"sha256": d, "size": n, "created_at": now} for d, n in self.pending_rows.items()]
+        self.pending_rows = {}
+        insert_or_ignore(session, Blob, rows)
 
     def sync(self) -> None:
         """Make written natives durable; call before committing the rows that name them.
@@ -36,8 +54,8 @@ class BlobStore:
     def path(self, digest: str) -> Path:
         return self.root / digest[:2] / digest[2:4] / digest
 
-    def put(self, session: Session, data: bytes) -> str:
-        """Store the bytes (once) and their row (once, even with concurrent workers)."""
+    def put(self, data: bytes) -> str:
+        """Store the bytes (once); their row is written at the session's next flush."""
         digest = sha256(data)
         target = self.path(digest)
         if not target.exists():
@@ -47,7 +65,7 @@ class BlobStore:
             partial.write_bytes(data)
             os.replace(partial, target)
             self.unsynced = True
-        insert_or_ignore(session, Blob, {"sha256": digest, "size": len(data), "created_at": utcnow()})
+        self.pending_rows[digest] = len(data)
         return digest
 
     def read(self, digest: str) -> bytes:

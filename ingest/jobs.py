@@ -135,6 +135,7 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
         job = session.get_one(IngestJob, job_id)
         if job.lease_owner != runner.worker:
             raise LeaseLost(f"job {job_id} is now run by {job.lease_owner}")
+        runner.store.attach(session)
         context = Context(session, runner.store, runner.extract, custodian, source.name, job_id)
         context.prefetch_known([item.source_id for item in batch])
         for item in batch:
@@ -143,6 +144,7 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
             counts[outcome.value] += 1
             counts["bytes"] += len(item.native)
             outcomes.append((item, outcome))
+        context.finish()
         runner.store.sync()
         job.checkpoint = {"items": position}
         job.counts = dict(counts)

@@ -39,6 +39,14 @@ class Outcome(enum.StrEnum):
     quarantined = "quarantined"
 
 
+@dataclass(frozen=True)
+class Family:
+    """A family's head as dedup needs it: where to add a location."""
+
+    id: uuid.UUID
+    family_id: uuid.UUID
+
+
 @dataclass
 class Context:
     session: Session
@@ -51,7 +59,16 @@ class Context:
     # Source ids of this batch already stored at this location, looked up in one query.
     known: set[str] = field(default_factory=set)
     # Families started in this batch, by dedup key: not yet flushed to the database.
-    started: dict[str, Document] = field(default_factory=dict)
+    started: dict[str, Family] = field(default_factory=dict)
+    # Families that gained a location: their index copies must show the new custodian.
+    relocated: set[uuid.UUID] = field(default_factory=set)
+
+    def finish(self) -> None:
+        """End of a batch: queue the relocated families for indexing again."""
+        if self.relocated:
+            self.session.execute(update(Document).where(Document.family_id.in_(self.relocated))
+                                 .values(indexed_at=None), execution_options={
+                                     "synchronize_session": False})
 
     def prefetch_known(self, source_ids: list[str]) -> None:
         self.known = set(self.session.scalars(select(Location.source_id).where(
@@ -63,7 +80,7 @@ def ingest(ctx: Context, item: SourceItem) -> Outcome:
     if item.source_id in ctx.known:
         return Outcome.known
     ctx.known.add(item.source_id)
-    native = ctx.store.put(ctx.session, item.native)
+    native = ctx.store.put(item.native)
     if item.error:
         return _quarantine(ctx, item, native, "read", item.error)
     if item.voicemail is not None:
@@ -81,9 +98,7 @@ def ingest(ctx: Context, item: SourceItem) -> Outcome:
             existing = _by_key(ctx, key)
     if existing is not None:
         _add_location(ctx, existing.id, item, native)
-        # The family's custodians changed: its index copies must be refreshed.
-        ctx.session.execute(update(Document).where(Document.family_id == existing.family_id)
-                            .values(indexed_at=None))
+        ctx.relocated.add(existing.family_id)
         return Outcome.duplicate
     assert document is not None
     _add_location(ctx, document.id, item, native)
@@ -115,12 +130,14 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _by_key(ctx: Context, key: str) -> Document | None:
+def _by_key(ctx: Context, key: str) -> Family | None:
     # The batch is written in one flush at its end; until then look in it first.
     if key in ctx.started:
         return ctx.started[key]
     with ctx.session.no_autoflush:
-        return ctx.session.scalar(select(Document).where(Document.dedup_key == key))
+        row = ctx.session.execute(select(Document.id, Document.family_id)
+                                  .where(Document.dedup_key == key)).first()
+    return Family(row.id, row.family_id) if row else None
 
 
 def _add_location(ctx: Context, document_id: uuid.UUID, item: SourceItem, native: str) -> None:
@@ -159,7 +176,7 @@ def _top_level(ctx: Context, item: SourceItem, message: ParsedMessage | None, na
         except IntegrityError:
             return None
     ctx.new_documents.append(document.id)
-    ctx.started[key] = document
+    ctx.started[key] = Family(document.id, document.family_id)
     if message is not None:
         if message.defects:
             # Kept, since a damaged record is still a record, and shown as an ingest error.
@@ -237,7 +254,7 @@ def _attachments(ctx: Context, item: SourceItem, parent: Document, message: Pars
 
 def _child(ctx: Context, item: SourceItem, parent: Document, position: int,
            attachment: Attachment, depth: int) -> None:
-    native = ctx.store.put(ctx.session, attachment.data)
+    native = ctx.store.put(attachment.data)
     if depth > MAX_DEPTH:
         _quarantine(ctx, item, native, "extract",
                     f"{attachment.filename}: nested deeper than {MAX_DEPTH} levels")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import os
 import socket
 from dataclasses import dataclass
@@ -14,6 +14,8 @@ from ingest.blobs import BlobStore
 from ingest.jobs import Runner
 from ingest.pipeline import Extract
 from search.engines import SearchEngine, open_engine
+
+log = logging.getLogger("custodia.ingest")
 
 
 def make_extract(settings: Settings) -> Extract:
@@ -48,9 +50,14 @@ class Runtime:
         from search.documents import IndexUnavailable
 
         def index_quietly() -> None:
-            # Unreachable: documents stay pending and the worker's next pass retries.
-            with contextlib.suppress(IndexUnavailable):
+            # Indexing never fails an ingest job: whatever goes wrong, the documents stay
+            # pending and the worker's next pass tries again.
+            try:
                 index_pending(self.database, self.engine)
+            except IndexUnavailable as exc:
+                log.warning("search index unreachable, documents stay pending: %s", exc)
+            except Exception:
+                log.exception("indexing failed, documents stay pending")
 
         return Runner(
             database=self.database, store=self.store, extract=make_extract(self.settings),

@@ -49,7 +49,7 @@ class EmbeddedEngine:
     def _connect(self, version: int | None = None) -> sqlite3.Connection:
         if version is None:
             version = self.current_version() or self._create_first()
-        connection = sqlite3.connect(self._path(version), timeout=30)
+        connection = sqlite3.connect(self._path(version), timeout=60, isolation_level=None)
         connection.executescript(SCHEMA)
         return connection
 
@@ -63,30 +63,45 @@ class EmbeddedEngine:
         os.replace(temporary, self.pointer)
 
     def index(self, docs: Iterable[IndexDoc], version: int | None = None) -> dict[str, str]:
-        """Add or replace documents; returns failures by id (none: SQLite fails whole)."""
-        with self._connect(version) as connection:
-            for doc in docs:
-                fields = (doc.family_id, doc.parent_id, doc.kind, doc.date,
-                          json.dumps(doc.as_dict()))
-                found = connection.execute("SELECT rowid FROM docs WHERE id = ?", (doc.id,))
-                row = found.fetchone()
-                if row is None:
-                    rowid = connection.execute(
-                        "INSERT INTO docs (id, family_id, parent_id, kind, date, data) "
-                        "VALUES (?, ?, ?, ?, ?, ?)", (doc.id, *fields)).lastrowid
-                else:
-                    rowid = row[0]
-                    connection.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
-                    connection.execute(
-                        "UPDATE docs SET family_id = ?, parent_id = ?, kind = ?, date = ?, "
-                        "data = ? WHERE rowid = ?", (*fields, rowid))
-                connection.execute(
-                    "INSERT INTO docs_fts (rowid, subject, body, sender, recipients, custodians, "
-                    "filename) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (rowid, doc.subject, doc.body, doc.sender,
-                     " ".join(doc.to + doc.cc + doc.bcc), " ".join(doc.custodians),
-                     doc.filename))
+        """Add or replace documents; returns failures by id (none: SQLite fails whole).
+
+        BEGIN IMMEDIATE: several worker processes may index at once, and the look-up
+        and the insert of one document must not interleave with another's.
+        """
+        connection = self._connect(version)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            self._write(connection, docs)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
         return {}
+
+    def _write(self, connection: sqlite3.Connection, docs: Iterable[IndexDoc]) -> None:
+        for doc in docs:
+            fields = (doc.family_id, doc.parent_id, doc.kind, doc.date,
+                      json.dumps(doc.as_dict()))
+            found = connection.execute("SELECT rowid FROM docs WHERE id = ?", (doc.id,))
+            row = found.fetchone()
+            if row is None:
+                rowid = connection.execute(
+                    "INSERT INTO docs (id, family_id, parent_id, kind, date, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", (doc.id, *fields)).lastrowid
+            else:
+                rowid = row[0]
+                connection.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
+                connection.execute(
+                    "UPDATE docs SET family_id = ?, parent_id = ?, kind = ?, date = ?, "
+                    "data = ? WHERE rowid = ?", (*fields, rowid))
+            connection.execute(
+                "INSERT INTO docs_fts (rowid, subject, body, sender, recipients, custodians, "
+                "filename) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (rowid, doc.subject, doc.body, doc.sender,
+                 " ".join(doc.to + doc.cc + doc.bcc), " ".join(doc.custodians),
+                 doc.filename))
 
     def refresh(self) -> None:
         pass  # SQLite commits are visible at once

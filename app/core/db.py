@@ -83,8 +83,7 @@ class Database:
         self.engine.dispose()
 
 
-def insert_or_ignore(session: Session, model: type[Any], row: dict[str, Any]) -> bool:
-    """Insert a row unless its key exists (another worker may have just added it)."""
+def insert_or_ignore(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert rows unless their key exists (another worker may have just added one)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    result = session.execute(dialect.insert(model).values(**row).on_conflict_do_nothing())
-    return bool(getattr(result, "rowcount", 0))
+    session.connection().execute(dialect.insert(model).on_conflict_do_nothing(), rows)
