@@ -27,7 +27,7 @@ from app.core.time import utcnow
 from app.models import IngestJob, JobStatus
 from ingest.blobs import BlobStore
 from ingest.items import SourceItem
-from ingest.pipeline import Context, Extract, Outcome, ingest
+from ingest.pipeline import Context, Extract, Outcome, ingest_batch
 from ingest.sources.registry import open_sources
 
 BATCH = 100
@@ -137,9 +137,7 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
             raise LeaseLost(f"job {job_id} is now run by {job.lease_owner}")
         runner.store.attach(session)
         context = Context(session, runner.store, runner.extract, custodian, source.name, job_id)
-        context.prefetch_known([item.source_id for item in batch])
-        for item in batch:
-            outcome = ingest(context, item)
+        for item, outcome in zip(batch, ingest_batch(context, batch), strict=True):
             source.done(session, item)
             counts[outcome.value] += 1
             counts["bytes"] += len(item.native)

@@ -58,8 +58,9 @@ class Context:
     new_documents: list[uuid.UUID] = field(default_factory=list)
     # Source ids of this batch already stored at this location, looked up in one query.
     known: set[str] = field(default_factory=set)
-    # Families started in this batch, by dedup key: not yet flushed to the database.
-    started: dict[str, Family] = field(default_factory=dict)
+    # Families by dedup key: those this batch's keys found in the database, and those
+    # the batch started (not yet flushed).
+    families: dict[str, Family] = field(default_factory=dict)
     # Families that gained a location: their index copies must show the new custodian.
     relocated: set[uuid.UUID] = field(default_factory=set)
 
@@ -70,32 +71,59 @@ class Context:
                                  .values(indexed_at=None), execution_options={
                                      "synchronize_session": False})
 
+    def prefetch_families(self, keys: list[str]) -> None:
+        with self.session.no_autoflush:
+            rows = self.session.execute(select(Document.dedup_key, Document.id, Document.family_id)
+                                        .where(Document.dedup_key.in_(keys)))
+            self.families.update({key: Family(i, f) for key, i, f in rows if key})
+
     def prefetch_known(self, source_ids: list[str]) -> None:
         self.known = set(self.session.scalars(select(Location.source_id).where(
             Location.custodian == self.custodian, Location.source == self.source,
             Location.source_id.in_(source_ids))))
 
 
-def ingest(ctx: Context, item: SourceItem) -> Outcome:
-    if item.source_id in ctx.known:
+@dataclass
+class _Read:
+    item: SourceItem
+    message: ParsedMessage | None = None
+    key: str = ""
+    problem: tuple[str, str] | None = None  # (stage, reason) when it cannot be stored
+
+
+def ingest_batch(ctx: Context, items: list[SourceItem]) -> list[Outcome]:
+    """Parse the batch first, then look up its locations and dedup keys in two queries."""
+    ctx.prefetch_known([item.source_id for item in items])
+    reads = [None if item.source_id in ctx.known else _read(item) for item in items]
+    ctx.prefetch_families([r.key for r in reads if r is not None and r.key])
+    return [Outcome.known if read is None else _store(ctx, read) for read in reads]
+
+
+def _read(item: SourceItem) -> _Read:
+    if item.error:
+        return _Read(item, problem=("read", item.error))
+    if item.voicemail is not None:
+        return _Read(item, key=dedup_key(None, item))
+    try:
+        message = item.message or rfc822.parse(item.native)
+    except ValueError as exc:
+        return _Read(item, problem=("parse", str(exc)))
+    return _Read(item, message, dedup_key(message, item))
+
+
+def _store(ctx: Context, read: _Read) -> Outcome:
+    item = read.item
+    if item.source_id in ctx.known:  # the same item twice in one batch
         return Outcome.known
     ctx.known.add(item.source_id)
     native = ctx.store.put(item.native)
-    if item.error:
-        return _quarantine(ctx, item, native, "read", item.error)
-    if item.voicemail is not None:
-        message = None
-    else:
-        try:
-            message = item.message or rfc822.parse(item.native)
-        except ValueError as exc:
-            return _quarantine(ctx, item, native, "parse", str(exc))
-    key = dedup_key(message, item)
-    existing = _by_key(ctx, key)
+    if read.problem is not None:
+        return _quarantine(ctx, item, native, *read.problem)
+    existing = ctx.families.get(read.key)
     if existing is None:
-        document = _top_level(ctx, item, message, native, key)
+        document = _top_level(ctx, item, read.message, native, read.key)
         if document is None:  # another worker stored the same content a moment ago
-            existing = _by_key(ctx, key)
+            existing = _by_key(ctx, read.key)
     if existing is not None:
         _add_location(ctx, existing.id, item, native)
         ctx.relocated.add(existing.family_id)
@@ -131,9 +159,6 @@ def _sha(data: bytes) -> str:
 
 
 def _by_key(ctx: Context, key: str) -> Family | None:
-    # The batch is written in one flush at its end; until then look in it first.
-    if key in ctx.started:
-        return ctx.started[key]
     with ctx.session.no_autoflush:
         row = ctx.session.execute(select(Document.id, Document.family_id)
                                   .where(Document.dedup_key == key)).first()
@@ -176,7 +201,7 @@ def _top_level(ctx: Context, item: SourceItem, message: ParsedMessage | None, na
         except IntegrityError:
             return None
     ctx.new_documents.append(document.id)
-    ctx.started[key] = Family(document.id, document.family_id)
+    ctx.families[key] = Family(document.id, document.family_id)
     if message is not None:
         if message.defects:
             # Kept, since a damaged record is still a record, and shown as an ingest error.
