@@ -345,6 +345,21 @@ pg_ensure_role_and_db() {
   }
 }
 
+# Stop a service started with a pid file: NAME, its state dir, a pattern its
+# command line must match (so a recycled pid is never killed).
+stop_by_pidfile() {
+  local name=$1 dir=$2 pattern=$3 pid
+  pid=$(live_pid "$dir/pid" "$pattern")
+  if ! pid_alive "$pid"; then
+    rm -f "$dir/pid"
+    say "$name" "not running"
+    return 0
+  fi
+  stop_group "$pid"
+  rm -f "$dir/pid"
+  say "$name" "stopped"
+}
+
 pg_down() {
   local dir data pid bin
   dir=$(user_state_dir postgres)
@@ -508,17 +523,7 @@ es_up() {
 }
 
 es_down() {
-  local dir pid
-  dir=$(user_state_dir elasticsearch)
-  pid=$(live_pid "$dir/pid" "$ES_PROCESS")
-  if ! pid_alive "$pid"; then
-    rm -f "$dir/pid"
-    say elasticsearch "not running"
-    return 0
-  fi
-  stop_group "$pid"
-  rm -f "$dir/pid"
-  say elasticsearch "stopped"
+  stop_by_pidfile elasticsearch "$(user_state_dir elasticsearch)" "$ES_PROCESS"
 }
 
 es_status() {
@@ -583,16 +588,7 @@ tika_up() {
 }
 
 tika_down() {
-  local dir=$SERVICES_DIR/tika pid
-  pid=$(live_pid "$dir/pid" "$TIKA_PROCESS")
-  if ! pid_alive "$pid"; then
-    rm -f "$dir/pid"
-    say tika "not running"
-    return 0
-  fi
-  stop_group "$pid"
-  rm -f "$dir/pid"
-  say tika "stopped"
+  stop_by_pidfile tika "$SERVICES_DIR/tika" "$TIKA_PROCESS"
 }
 
 tika_status() {
@@ -855,17 +851,9 @@ dovecot_up() {
 }
 
 dovecot_down() {
-  local dir pid
+  local dir
   dir=$(user_state_dir dovecot)
-  pid=$(live_pid "$dir/pid" "$(dovecot_process "$dir")")
-  if ! pid_alive "$pid"; then
-    rm -f "$dir/pid"
-    say dovecot "not running"
-    return 0
-  fi
-  stop_group "$pid"
-  rm -f "$dir/pid"
-  say dovecot "stopped"
+  stop_by_pidfile dovecot "$dir" "$(dovecot_process "$dir")"
 }
 
 dovecot_status() {
@@ -936,16 +924,7 @@ smtp_up() {
 }
 
 smtp_down() {
-  local dir=$SERVICES_DIR/smtp pid
-  pid=$(live_pid "$dir/pid" "$SMTP_PROCESS")
-  if ! pid_alive "$pid"; then
-    rm -f "$dir/pid"
-    say smtp "not running"
-    return 0
-  fi
-  stop_group "$pid"
-  rm -f "$dir/pid"
-  say smtp "stopped"
+  stop_by_pidfile smtp "$SERVICES_DIR/smtp" "$SMTP_PROCESS"
 }
 
 smtp_status() {

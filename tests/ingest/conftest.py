@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.audit.service import Actor
 from app.core.db import Database
 from app.core.settings import Settings
-from app.models import Document, IngestError, IngestJob, Location
+from app.models import IngestJob, Location
 from ingest import indexer, jobs
 from ingest.runtime import Runtime
 
@@ -53,5 +53,3 @@ def locations_by_custodian(database: Database) -> dict[str, int]:
         rows = session.execute(select(Location.custodian, func.count()).group_by(Location.custodian))
         return {custodian: number for custodian, number in rows}
 
-
-__all__ = ["Document", "IngestError", "Location", "count", "locations_by_custodian"]
