@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import re
 import shutil
+import wave
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.core.db import Database
+from app.demo.generator import generate
 from app.models import Document, DocumentKind, Location
 from ingest.blobs import BlobStore
 from ingest.runtime import Runtime
@@ -77,6 +81,22 @@ def test_voicemail_email_and_export_keep_transcript_and_playable_audio(
     store = BlobStore(runtime.settings.natives_dir)
     for voicemail in (exchange, exported):
         audio_sha = voicemail.voicemail["audio_sha256"]  # type: ignore[index]
-        audio = store.read(audio_sha)
-        assert audio[:4] == b"RIFF" and audio[8:12] == b"WAVE"
+        with wave.open(io.BytesIO(store.read(audio_sha))) as audio:  # playable: a valid WAV
+            seconds = audio.getnframes() / audio.getframerate()
+        assert abs(seconds - voicemail.voicemail["duration_seconds"]) < 2  # type: ignore[index]
     assert runtime.engine.find_phrase("knee surgery") == [str(exported.id)]
+
+
+def test_attachment_text_is_found_by_the_embedded_engine(
+    tmp_path: Path, database: Database, run_ingest: RunIngest, runtime: Runtime
+) -> None:
+    generate(tmp_path / "demo", messages=40)
+    run_ingest("lfischer", tmp_path / "demo" / "mail" / "lfischer")
+    with database.reading() as session:
+        attachments = list(session.scalars(
+            select(Document).options(selectinload(Document.text))
+            .where(Document.kind == DocumentKind.attachment, Document.filename.like("%.pdf"))))
+    assert attachments
+    for attachment in attachments[:5]:
+        words = re.findall(r"[A-Za-z]+", attachment.text.text)  # type: ignore[union-attr]
+        assert str(attachment.id) in runtime.engine.find_phrase(" ".join(words[2:7]))
