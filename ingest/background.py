@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from ingest import indexer, jobs
+from ingest import jobs
 from ingest.runtime import Runtime
 from search.documents import IndexUnavailable
 
@@ -34,7 +34,7 @@ class BackgroundWorker:
                 if job_id is not None:
                     jobs.run(runner, job_id)
                     continue
-                indexer.index_pending(self.runtime.database, self.runtime.engine)
+                self.runtime.catch_up()
             except IndexUnavailable as exc:
                 log.warning("search index unreachable, will retry: %s", exc)
             except Exception:  # a worker logs and goes on; it never takes the API down

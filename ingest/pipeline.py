@@ -30,6 +30,7 @@ Extract = Callable[[bytes, str | None, str | None], Extracted]
 MAIL_TYPES = {"message/rfc822"}
 MSG_TYPES = {"application/vnd.ms-outlook"}
 MAX_DEPTH = 6  # mail in mail in zip in ...: deeper than this is quarantined, not followed
+RETRYABLE = "retryable: "  # marks an extract_error worth another try (see ingest.retry)
 
 
 class Outcome(enum.StrEnum):
@@ -322,7 +323,7 @@ def _extract_into(ctx: Context, item: SourceItem, document: Document, data: byte
     except ExtractionError as exc:
         mark_extract_failed(ctx, item, document, exc)
         return
-    _store_text(document, extracted)
+    store_text(document, extracted)
     for position, embedded in enumerate(extracted.children):
         _embedded(ctx, item, document, position, embedded, depth + 1)
 
@@ -330,13 +331,13 @@ def _extract_into(ctx: Context, item: SourceItem, document: Document, data: byte
 def mark_extract_failed(ctx: Context, item: SourceItem, document: Document,
                         exc: ExtractionError) -> None:
     document.text_status = TextStatus.failed
-    document.extract_error = ("retryable: " if exc.retryable else "") + exc.reason
+    document.extract_error = (RETRYABLE if exc.retryable else "") + exc.reason
     document.extract_attempts = (document.extract_attempts or 0) + 1
     _quarantine(ctx, item, document.blob_sha256, "extract",
                 f"{document.filename or 'attachment'}: {exc.reason}", document.id)
 
 
-def _store_text(document: Document, extracted: Extracted) -> None:
+def store_text(document: Document, extracted: Extracted) -> None:
     document.content_type = extracted.content_type or document.content_type
     document.text = DocumentText(text=extracted.text, extractor=extracted.extractor)
     document.text_status = TextStatus.ok if extracted.text.strip() else TextStatus.empty
@@ -357,6 +358,6 @@ def _embedded(ctx: Context, item: SourceItem, parent: Document, position: int,
         parent_id=parent.id, position=position, filename=embedded.name,
         content_type=embedded.content_type, text_status=TextStatus.empty)
     ctx.session.add(document)
-    _store_text(document, embedded.extracted)
+    store_text(document, embedded.extracted)
     for child_position, child in enumerate(embedded.extracted.children):
         _embedded(ctx, item, document, child_position, child, depth + 1)

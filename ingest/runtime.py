@@ -45,6 +45,17 @@ class Runtime:
                                settings.index_name),
         )
 
+    def catch_up(self) -> None:
+        """What a worker does when the queue is empty: retry extractions, index what waits.
+
+        Raises IndexUnavailable when the search engine does not answer.
+        """
+        from ingest.indexer import index_pending
+        from ingest.retry import retry_extractions
+
+        retry_extractions(self.database, self.store, make_extract(self.settings))
+        index_pending(self.database, self.engine)
+
     def runner(self, worker: str | None = None, lease_seconds: float | None = None) -> Runner:
         from ingest.indexer import index_pending
         from search.documents import IndexUnavailable

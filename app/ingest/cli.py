@@ -108,7 +108,7 @@ def worker(
                 console.print(str(exc))
             continue
         try:
-            indexer.index_pending(runtime.database, runtime.engine)
+            runtime.catch_up()
         except IndexUnavailable as exc:
             console.print(f"Index not reachable, will retry: {exc}")
         if once:

@@ -121,3 +121,25 @@ def test_documents_wait_while_elasticsearch_is_down(
     up.refresh()
     assert up.count() == pending
     up.client.indices.delete(index=f"{up.alias}-v*")
+
+
+def test_extraction_that_failed_while_tika_was_down_is_retried(
+    tmp_path: Path, demo_mailbox: Path, tika_url: str, unused_port: int,
+) -> None:
+    down = Settings(env="test", data_dir=tmp_path, secret_key=TEST_SECRET,
+                    tika_url=f"http://127.0.0.1:{unused_port}")
+    runtime = ingest_with(down, demo_mailbox / "lfischer")
+    with runtime.database.reading() as session:
+        failed = list(session.scalars(select(Document).where(Document.text_status == "failed")))
+    assert failed and all(d.extract_error.startswith("retryable: ") for d in failed)
+
+    runtime.settings = down.model_copy(update={"tika_url": tika_url})
+    runtime.catch_up()
+    with runtime.database.reading() as session:
+        refreshed = {d.id: d for d in session.scalars(
+            select(Document).options(selectinload(Document.text))
+            .where(Document.id.in_([d.id for d in failed])))}
+    texts = [d for d in refreshed.values() if d.kind == DocumentKind.attachment
+             and not d.filename.endswith(".wav")]
+    assert texts and all(d.text_status == "ok" and d.text and d.text.text for d in texts)
+    assert all(d.extract_attempts == 2 for d in texts)
