@@ -53,12 +53,14 @@ def ingest(
     with _progress() as progress:
         task = progress.add_task("ingest", total=total, counts="")
         tally = {"items": 0, "quarantined": 0}
+        files: set[str] = set()
 
         def advance(item: SourceItem, outcome: Outcome) -> None:
             tally["items"] += 1
             tally["quarantined"] += outcome == Outcome.quarantined
-            progress.update(task, advance=len(item.native),
-                            counts=f"{tally['items']} items, {tally['quarantined']} errors")
+            files.add(item.source_id.split("#")[0].split("::")[0])  # mbox#n, archive::member
+            progress.update(task, advance=len(item.native), counts=(
+                f"{len(files)} files, {tally['items']} items, {tally['quarantined']} errors"))
 
         job = jobs.run(runner, job_id, advance)
     _summary(runtime, job)

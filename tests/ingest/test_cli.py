@@ -24,6 +24,7 @@ def test_ingest_summary_reindex_and_native_verification(corpus_dir: Path, tmp_pa
     ingested = run(env, "ingest", "--custodian", "enron", str(maildir), str(bad))
     assert ingested.returncode == 0, ingested.stderr
     assert "(done)" in ingested.stdout
+    assert "6 files, 6 items, 1 errors" in ingested.stdout
     assert "new" in ingested.stdout and "5" in ingested.stdout
     assert "quarantined note.eml: not an e-mail message" in ingested.stdout
 
