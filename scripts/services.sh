@@ -225,6 +225,15 @@ wait_healthy() {
   done
 }
 
+# wait_healthy, and on failure leave nothing half-started behind a failed `up`.
+wait_healthy_or_stop() {
+  local svc=$1 pid=$2 log=$3 check=$4 dir=$5
+  wait_healthy "$svc" "$pid" "$log" "$check" && return 0
+  stop_group "$pid"
+  rm -f "$dir/pid"
+  return 1
+}
+
 # Maven runs one at a time: two resolvers writing to the same local repo at
 # once can corrupt it. Output goes to a log shown only on failure.
 mvn_fetch() {
@@ -513,12 +522,7 @@ es_up() {
       "${runas[@]}" "$home/bin/elasticsearch"
     pid=$(read_pid "$dir/pid")
   fi
-  if ! wait_healthy elasticsearch "$pid" "$log" es_healthy; then
-    # Leave nothing half-started behind a failed `up`.
-    stop_group "$pid"
-    rm -f "$dir/pid"
-    return 1
-  fi
+  wait_healthy_or_stop elasticsearch "$pid" "$log" es_healthy "$dir" || return 1
   say elasticsearch "started on http://127.0.0.1:$ES_PORT in $(elapsed "$t0") (Elasticsearch $ES_VERSION)"
 }
 
@@ -579,11 +583,7 @@ tika_up() {
       --host 127.0.0.1 --port "$TIKA_PORT" -c "$HELPERS/tika/tika-config.xml"
     pid=$(read_pid "$dir/pid")
   fi
-  if ! wait_healthy tika "$pid" "$log" tika_healthy; then
-    stop_group "$pid"
-    rm -f "$dir/pid"
-    return 1
-  fi
+  wait_healthy_or_stop tika "$pid" "$log" tika_healthy "$dir" || return 1
   say tika "started on http://127.0.0.1:$TIKA_PORT in $(elapsed "$t0") (Apache Tika $TIKA_VERSION)"
 }
 
@@ -842,11 +842,7 @@ dovecot_up() {
     start_detached "$log" "$dir/pid" "${runas[@]}" "$bin" -F -c "$conf"
     pid=$(read_pid "$dir/pid")
   fi
-  if ! wait_healthy dovecot "$pid" "$log" dovecot_healthy; then
-    stop_group "$pid"
-    rm -f "$dir/pid"
-    return 1
-  fi
+  wait_healthy_or_stop dovecot "$pid" "$log" dovecot_healthy "$dir" || return 1
   say dovecot "started: IMAP on 127.0.0.1:$IMAP_PORT, LMTP on 127.0.0.1:$LMTP_PORT in $(elapsed "$t0") (Dovecot $version; users ${IMAP_USERS// /, }; password $IMAP_PASSWORD)"
 }
 
@@ -915,11 +911,7 @@ smtp_up() {
       --lmtp "127.0.0.1:$LMTP_PORT" --local-domain "$MAIL_DOMAIN"
     pid=$(read_pid "$dir/pid")
   fi
-  if ! wait_healthy smtp "$pid" "$log" smtp_healthy; then
-    stop_group "$pid"
-    rm -f "$dir/pid"
-    return 1
-  fi
+  wait_healthy_or_stop smtp "$pid" "$log" smtp_healthy "$dir" || return 1
   say smtp "started on 127.0.0.1:$SMTP_PORT in $(elapsed "$t0") (aiosmtpd; outbox $dir/outbox; @$MAIL_DOMAIN also to Dovecot)"
 }
 

@@ -1,35 +1,41 @@
-"""Outlook .msg files as ParsedMessage, and the MAPI conventions shared with PST items.
+"""Outlook .msg files as ParsedMessage (MAPI conventions shared with PST: ingest.sources.mapi).
 
 An .msg is an OLE compound file holding one MAPI message (properties, recipient
 table, attachments, possibly nested messages). `extract-msg` reads the storage; the
 mapping to ParsedMessage (which property wins over which header, how an Exchange
-address becomes an Address, how bodies are decoded) is done here, and the helpers
-marked "shared" are used by the PST reader too so both sources agree.
+address becomes an Address, how bodies are decoded) is done here and in
+ingest.sources.mapi, which the PST reader uses too so both sources agree.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import mimetypes
-import re
-from collections.abc import Callable
 from datetime import UTC, datetime
-from email import policy
-from email.message import Message
-from email.parser import HeaderParser
-from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
 
 import extract_msg
-import RTFDE  # type: ignore[import-untyped]
 from compressed_rtf import decompress  # type: ignore[import-untyped]
 from extract_msg.attachments import AttachmentBase, SignedAttachment
 from extract_msg.enums import ErrorBehavior
 from extract_msg.msg_classes import MessageSignedBase, MSGFile
-from extract_msg.utils import stripRtf
 
 from ingest.message import Address, Attachment, ParsedMessage
+from ingest.rfc822 import parse_date
+from ingest.sources.mapi import (
+    apply_transport_headers,
+    clean_text,
+    decode_html,
+    fill_from_rtf,
+    guard,
+    guess_type,
+    mapi_address,
+    normalize_newlines,
+    parse_transport_headers,
+    pick_sender,
+    safe_filename,
+    split_msgids,
+    strip_msgid,
+)
 from ingest.sources.rfc822_render import to_rfc822
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -37,8 +43,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MIN_OLE_SIZE = 1536
 # Mail nested deeper than this is almost certainly a crafted file; stop, note a defect.
 MAX_NESTING = 8
-# RTFDE needs about 15 s per MiB of RTF; past this the HTML is not worth the wait.
-RTF_DECODE_LIMIT = 2 * 1024 * 1024
 # Tolerate broken attachments and minor standard violations: an e-discovery reader
 # must give what it can and report the rest as defects, not refuse the message.
 _ERROR_BEHAVIOR = (
@@ -69,12 +73,7 @@ _ANSI_BY_LOCALE = {
 }
 _WINDOWS_CODEPAGES = frozenset({874, 932, 936, 949, 950, *range(1250, 1259)})
 
-_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
-_MSGID = re.compile(r"<([^<>\s]+)>")
-_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*[\\"']*\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_UNSAFE_FILENAME = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 
-_T = TypeVar("_T")
 
 
 class _NotAnMsgError(ValueError):
@@ -152,15 +151,15 @@ def ansi_codepage(locale_id: object, internet_cpid: object) -> str | None:
 def _convert(msg: MSGFile, depth: int) -> ParsedMessage:
     parsed = ParsedMessage()
     defects = parsed.defects
-    header = _guard(defects, "transport headers", lambda: parse_transport_headers(_text(msg, "007D")))
+    header = guard(defects, "transport headers", lambda: parse_transport_headers(_text(msg, "007D")))
     if header is not None:
         apply_transport_headers(parsed, header)
     # Each part is guarded on its own so that damage in one (a bad body stream, say)
     # still leaves the others.
-    _guard(defects, "envelope", lambda: _fill_envelope(parsed, msg))
-    _guard(defects, "body", lambda: _fill_bodies(parsed, msg))
-    _guard(defects, "attachments", lambda: _fill_attachments(parsed, msg, depth))
-    message_class = _guard(defects, "message class", lambda: _text(msg, "001A", defects))
+    guard(defects, "envelope", lambda: _fill_envelope(parsed, msg))
+    guard(defects, "body", lambda: _fill_bodies(parsed, msg))
+    guard(defects, "attachments", lambda: _fill_attachments(parsed, msg, depth))
+    message_class = guard(defects, "message class", lambda: _text(msg, "001A", defects))
     if message_class and not message_class.upper().startswith("IPM.NOTE"):
         parsed.headers.setdefault("X-Message-Class", message_class)
     return parsed
@@ -171,14 +170,14 @@ def _fill_envelope(parsed: ParsedMessage, msg: MSGFile) -> None:
     parsed.subject = _text(msg, "0037", defects) or parsed.subject
     if parsed.sender is None:
         parsed.sender = _sender(msg, defects)
-    recipients = _guard(defects, "recipient table", lambda: _recipients(msg))
+    recipients = guard(defects, "recipient table", lambda: _recipients(msg))
     if recipients and any(recipients):
         parsed.to, parsed.cc, parsed.bcc = recipients
     parsed.message_id = parsed.message_id or strip_msgid(_text(msg, "1035", defects))
     parsed.in_reply_to = parsed.in_reply_to or strip_msgid(_text(msg, "1042", defects))
     parsed.references = parsed.references or split_msgids(_text(msg, "1039", defects))
     submitted = _mapi_time(msg.getPropertyVal("00390040"))
-    parsed.date = submitted or header_date(parsed.date_header) or _mapi_time(msg.getPropertyVal("0E060040"))
+    parsed.date = submitted or parse_date(parsed.date_header) or _mapi_time(msg.getPropertyVal("0E060040"))
     if not parsed.date_header and parsed.date is not None:
         parsed.date_header = parsed.date.isoformat()
 
@@ -211,8 +210,8 @@ def _fill_bodies(parsed: ParsedMessage, msg: MSGFile) -> None:
     if isinstance(msg, MessageSignedBase):
         # S/MIME: the bodies live in the signed MIME blob, which extract-msg unpacks.
         signed = msg
-        body: str | None = _guard(defects, "signed body", lambda: signed.body)
-        html: bytes | None = _guard(defects, "signed HTML body", lambda: signed.htmlBody)
+        body: str | None = guard(defects, "signed body", lambda: signed.body)
+        html: bytes | None = guard(defects, "signed HTML body", lambda: signed.htmlBody)
         parsed.body_text = normalize_newlines(body or "")
         parsed.body_html = decode_html(html, None, defects) if html else ""
         return
@@ -221,7 +220,7 @@ def _fill_bodies(parsed: ParsedMessage, msg: MSGFile) -> None:
     if html_bytes:
         parsed.body_html = decode_html(html_bytes, msg.getPropertyVal("3FDE0003"), defects)
     if not parsed.body_text or not parsed.body_html:
-        rtf: bytes | None = _guard(defects, "RTF body", lambda: msg.getStream("__substg1.0_10090102"))
+        rtf: bytes | None = guard(defects, "RTF body", lambda: msg.getStream("__substg1.0_10090102"))
         fill_from_rtf(parsed, _decompress_rtf(rtf, defects) if rtf else None)
 
 
@@ -229,9 +228,9 @@ def _fill_attachments(parsed: ParsedMessage, msg: MSGFile, depth: int) -> None:
     def load() -> list[AttachmentBase | SignedAttachment]:
         return list(msg.attachments)
 
-    for index, attachment in enumerate(_guard(parsed.defects, "attachment list", load) or []):
+    for index, attachment in enumerate(guard(parsed.defects, "attachment list", load) or []):
         read = functools.partial(_attachment, attachment, depth)
-        converted = _guard(parsed.defects, f"attachment {index}", read)
+        converted = guard(parsed.defects, f"attachment {index}", read)
         if isinstance(converted, Attachment):
             parsed.attachments.append(converted)
         elif isinstance(converted, str):
@@ -272,196 +271,6 @@ def _attachment_name(attachment: AttachmentBase | SignedAttachment) -> str:
     return ""
 
 
-# --- shared helpers (PST reader uses these too) -------------------------------------------
-
-
-def parse_transport_headers(text: str | None) -> Message | None:
-    """Shared: PR_TRANSPORT_MESSAGE_HEADERS as a header-only message, None when absent."""
-    if not text or not text.strip():
-        return None
-    # Exchange prefixes the block with this line, which is not a header.
-    text = re.sub(r"^Microsoft Mail Internet Headers Version 2\.0\r?\n", "", text.lstrip())
-    return HeaderParser(policy=policy.compat32).parsestr(text, headersonly=True)
-
-
-def apply_transport_headers(parsed: ParsedMessage, header: Message) -> None:
-    """Shared: fill headers dict, ids, Date text and addresses from transport headers."""
-    for name, value in header.items():
-        parsed.headers.setdefault(name, unfold(str(value)))
-    parsed.date_header = unfold(str(header.get("Date", "")))
-    parsed.message_id = strip_msgid(header.get("Message-ID"))
-    parsed.in_reply_to = strip_msgid(header.get("In-Reply-To"))
-    parsed.references = split_msgids(header.get("References"))
-    parsed.subject = decoded_header(header.get("Subject"))
-    senders = addresses_from_header(header.get("From"))
-    parsed.sender = senders[0] if senders else None
-    parsed.to = addresses_from_header(header.get("To"))
-    parsed.cc = addresses_from_header(header.get("Cc"))
-    parsed.bcc = addresses_from_header(header.get("Bcc"))
-
-
-def header_date(value: str) -> datetime | None:
-    """Shared: a Date header as UTC, None when it does not parse."""
-    try:
-        moment = parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError, IndexError):
-        return None
-    if moment is None:
-        return None
-    # A Date without a zone ("-0000" or none) is taken as UTC, as the EML reader does.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def addresses_from_header(value: object) -> list[Address]:
-    """Shared: an address header (RFC 2047 names decoded) as Address values."""
-    if value is None:
-        return []
-    try:
-        header: Any = policy.default.header_factory("to", unfold(str(value)))
-        mailboxes = list(header.addresses)
-    except Exception:  # the header parser has many failure modes on junk input
-        return []
-    addresses = (mapi_address(box.display_name, None, box.addr_spec) for box in mailboxes)
-    return [address for address in addresses if address is not None]
-
-
-def decoded_header(value: object) -> str:
-    """Shared: an unstructured header with RFC 2047 words decoded."""
-    if value is None:
-        return ""
-    try:
-        return str(policy.default.header_factory("subject", unfold(str(value))))
-    except Exception:  # keep the raw text rather than lose it
-        return unfold(str(value))
-
-
-def mapi_address(name: str | None, smtp: str | None, email: str | None) -> Address | None:
-    """Shared: a MAPI display name + SMTP/native address as an Address.
-
-    The SMTP address property wins over the native one, which for Exchange users is
-    an X500 DN ("/O=ORG/OU=.../CN=USER"); that DN is kept when it is all there is.
-    """
-    name = clean_text(name or "")
-    chosen = clean_text(smtp or "") or clean_text(email or "")
-    if not chosen and not name:
-        return None
-    if _ADDRESS.match(chosen):
-        chosen = chosen.lower()
-    return Address(chosen, name)
-
-
-def pick_sender(candidates: list[Address | None]) -> Address | None:
-    """Shared: the From among [sent-representing, sender] property sets.
-
-    "Sent representing" is the From of the mail and PR_SENDER_* who pressed send (a
-    delegate); the first that has an address wins, else the first with a name.
-    """
-    present = [candidate for candidate in candidates if candidate is not None]
-    with_address = [candidate for candidate in present if candidate.email]
-    if with_address:
-        return with_address[0]
-    return present[0] if present else None
-
-
-def strip_msgid(value: object) -> str:
-    if value is None:
-        return ""
-    text = clean_text(unfold(str(value)))
-    found = _MSGID.search(text)
-    return found.group(1) if found else text.strip("<> ")
-
-
-def split_msgids(value: object) -> list[str]:
-    if value is None:
-        return []
-    text = unfold(str(value))
-    found = _MSGID.findall(text)
-    return found if found else [part for part in text.split() if part]
-
-
-def unfold(value: str) -> str:
-    return re.sub(r"\r?\n[ \t]*", " ", value).strip()
-
-
-def clean_text(value: str) -> str:
-    """MAPI strings often end in NULs (fixed-size buffers); they mean nothing."""
-    return value.replace("\x00", "").strip()
-
-
-def normalize_newlines(value: str) -> str:
-    return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def safe_filename(value: str) -> str:
-    return _UNSAFE_FILENAME.sub("_", value).strip(" ._")[:150]
-
-
-def guess_type(filename: str, declared: str | None) -> str:
-    """Shared: content type from the file name, then the stored MIME tag."""
-    guessed, _ = mimetypes.guess_type(filename) if filename else (None, None)
-    if guessed:
-        return guessed
-    if declared and "/" in declared:
-        return declared.strip().lower()
-    return "application/octet-stream"
-
-
-def decode_html(raw: bytes, internet_cpid: object, defects: list[str]) -> str:
-    """Shared: PR_HTML bytes as text.
-
-    The charset is tried from the HTML's own meta tag, then PR_INTERNET_CPID; a
-    declaration that does not decode (Outlook writes utf-8 over cp1251 bytes) falls
-    through to the next candidate.
-    """
-    candidates: list[str] = []
-    declared = _META_CHARSET.search(raw[:4096])
-    if declared:
-        candidates.append(declared.group(1).decode("ascii"))
-    if isinstance(internet_cpid, int) and internet_cpid:
-        candidates.append("utf-8" if internet_cpid == 65001 else f"cp{internet_cpid}")
-    candidates.append("utf-8")
-    for charset in candidates:
-        try:
-            return normalize_newlines(raw.decode(charset))
-        except (LookupError, UnicodeDecodeError):
-            continue
-    defects.append("HTML body charset unknown; decoded as cp1252 with replacements")
-    return normalize_newlines(raw.decode("cp1252", errors="replace"))
-
-
-def fill_from_rtf(parsed: ParsedMessage, rtf: bytes | None) -> None:
-    """Shared: fill a missing plain/HTML body from RTF that encapsulates one."""
-    if not rtf:
-        return
-    if len(rtf) > RTF_DECODE_LIMIT:
-        parsed.defects.append(f"RTF body of {len(rtf)} bytes not decoded (limit {RTF_DECODE_LIMIT})")
-        return
-    decoded = _guard(parsed.defects, "RTF body decoding", lambda: _deencapsulate(rtf))
-    if decoded is None:
-        return
-    kind, content = decoded
-    if kind == "html" and not parsed.body_html:
-        parsed.body_html = normalize_newlines(content)
-    elif kind == "text" and not parsed.body_text:
-        parsed.body_text = normalize_newlines(content)
-
-
-def _deencapsulate(rtf: bytes) -> tuple[str, str] | None:
-    # Outlook trails some RTF bodies with bytes after the closing brace, which RTFDE rejects.
-    end = rtf.rfind(b"}")
-    if end == -1:
-        return None
-    decoder = RTFDE.DeEncapsulator(stripRtf(rtf[: end + 1]))
-    try:
-        decoder.deencapsulate()
-    except RTFDE.exceptions.NotEncapsulatedRtf:
-        return None  # plain RTF (a WordPad-style body): nothing to recover as text/HTML here
-    content = decoder.html if decoder.content_type == "html" else decoder.text
-    if isinstance(content, bytes):
-        content = content.decode("utf-8", errors="replace")
-    return str(decoder.content_type), str(content)
-
-
 # --- small internals ---------------------------------------------------------------------
 
 
@@ -495,13 +304,3 @@ def _mapi_time(value: object) -> datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
-
-def _guard(defects: list[str], what: str, read: Callable[[], _T]) -> _T | None:
-    """Run one part of the conversion; a failure becomes a defect instead of losing the message."""
-    try:
-        return read()
-    except Exception as exc:  # third-party parsers raise anything on damaged input
-        logger.debug("MSG %s unreadable", what, exc_info=True)
-        defects.append(f"{what} unreadable: {type(exc).__name__}: {exc}")
-        return None

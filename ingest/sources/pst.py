@@ -23,16 +23,13 @@ from typing import Any
 import pypff  # type: ignore[import-not-found]  # C extension without stubs
 
 from ingest.message import Address, Attachment, ParsedMessage
-from ingest.sources.msg import (
-    MAX_NESTING,
-    ansi_codepage,
+from ingest.rfc822 import parse_date
+from ingest.sources.mapi import (
     apply_transport_headers,
     clean_text,
     decode_html,
-    embedded_attachment,
     fill_from_rtf,
     guess_type,
-    header_date,
     mapi_address,
     normalize_newlines,
     parse_transport_headers,
@@ -40,6 +37,7 @@ from ingest.sources.msg import (
     split_msgids,
     strip_msgid,
 )
+from ingest.sources.msg import MAX_NESTING, ansi_codepage, embedded_attachment
 from ingest.sources.rfc822_render import to_rfc822
 
 PST_MAGIC = b"!BDN"
@@ -207,7 +205,7 @@ def _fill_envelope(parsed: ParsedMessage, item: Any, props: dict[int, Any]) -> N
     parsed.references = parsed.references or split_msgids(_string(props, _REFERENCES))
     submitted = _utc(_call(item.get_client_submit_time))
     delivered = _utc(_call(item.get_delivery_time))
-    parsed.date = submitted or header_date(parsed.date_header) or delivered
+    parsed.date = submitted or parse_date(parsed.date_header) or delivered
     if not parsed.date_header and parsed.date is not None:
         parsed.date_header = parsed.date.isoformat()
 

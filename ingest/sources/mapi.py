@@ -1,0 +1,218 @@
+"""What Outlook's MSG files and PST items have in common: MAPI properties and conventions.
+
+Both readers map MAPI to ParsedMessage through these helpers, so the two sources
+agree on which address wins, how transport headers are read, how bodies decode.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from collections.abc import Callable
+from email import policy
+from email.message import Message
+from email.parser import HeaderParser
+from typing import Any, TypeVar
+
+import RTFDE  # type: ignore[import-untyped]
+from extract_msg.utils import stripRtf
+
+from ingest.message import Address, ParsedMessage
+
+logger = logging.getLogger(__name__)
+
+# RTFDE needs about 15 s per MiB of RTF; past this the HTML is not worth the wait.
+RTF_DECODE_LIMIT = 2 * 1024 * 1024
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
+_MSGID = re.compile(r"<([^<>\s]+)>")
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*[\\"']*\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_UNSAFE_FILENAME = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
+
+_T = TypeVar("_T")
+
+
+def parse_transport_headers(text: str | None) -> Message | None:
+    """Shared: PR_TRANSPORT_MESSAGE_HEADERS as a header-only message, None when absent."""
+    if not text or not text.strip():
+        return None
+    # Exchange prefixes the block with this line, which is not a header.
+    text = re.sub(r"^Microsoft Mail Internet Headers Version 2\.0\r?\n", "", text.lstrip())
+    return HeaderParser(policy=policy.compat32).parsestr(text, headersonly=True)
+
+
+def apply_transport_headers(parsed: ParsedMessage, header: Message) -> None:
+    """Shared: fill headers dict, ids, Date text and addresses from transport headers."""
+    for name, value in header.items():
+        parsed.headers.setdefault(name, unfold(str(value)))
+    parsed.date_header = unfold(str(header.get("Date", "")))
+    parsed.message_id = strip_msgid(header.get("Message-ID"))
+    parsed.in_reply_to = strip_msgid(header.get("In-Reply-To"))
+    parsed.references = split_msgids(header.get("References"))
+    parsed.subject = decoded_header(header.get("Subject"))
+    senders = addresses_from_header(header.get("From"))
+    parsed.sender = senders[0] if senders else None
+    parsed.to = addresses_from_header(header.get("To"))
+    parsed.cc = addresses_from_header(header.get("Cc"))
+    parsed.bcc = addresses_from_header(header.get("Bcc"))
+
+
+def addresses_from_header(value: object) -> list[Address]:
+    """Shared: an address header (RFC 2047 names decoded) as Address values."""
+    if value is None:
+        return []
+    try:
+        header: Any = policy.default.header_factory("to", unfold(str(value)))
+        mailboxes = list(header.addresses)
+    except Exception:  # the header parser has many failure modes on junk input
+        return []
+    addresses = (mapi_address(box.display_name, None, box.addr_spec) for box in mailboxes)
+    return [address for address in addresses if address is not None]
+
+
+def decoded_header(value: object) -> str:
+    """Shared: an unstructured header with RFC 2047 words decoded."""
+    if value is None:
+        return ""
+    try:
+        return str(policy.default.header_factory("subject", unfold(str(value))))
+    except Exception:  # keep the raw text rather than lose it
+        return unfold(str(value))
+
+
+def mapi_address(name: str | None, smtp: str | None, email: str | None) -> Address | None:
+    """Shared: a MAPI display name + SMTP/native address as an Address.
+
+    The SMTP address property wins over the native one, which for Exchange users is
+    an X500 DN ("/O=ORG/OU=.../CN=USER"); that DN is kept when it is all there is.
+    """
+    name = clean_text(name or "")
+    chosen = clean_text(smtp or "") or clean_text(email or "")
+    if not chosen and not name:
+        return None
+    if _ADDRESS.match(chosen):
+        chosen = chosen.lower()
+    return Address(chosen, name)
+
+
+def pick_sender(candidates: list[Address | None]) -> Address | None:
+    """Shared: the From among [sent-representing, sender] property sets.
+
+    "Sent representing" is the From of the mail and PR_SENDER_* who pressed send (a
+    delegate); the first that has an address wins, else the first with a name.
+    """
+    present = [candidate for candidate in candidates if candidate is not None]
+    with_address = [candidate for candidate in present if candidate.email]
+    if with_address:
+        return with_address[0]
+    return present[0] if present else None
+
+
+def strip_msgid(value: object) -> str:
+    if value is None:
+        return ""
+    text = clean_text(unfold(str(value)))
+    found = _MSGID.search(text)
+    return found.group(1) if found else text.strip("<> ")
+
+
+def split_msgids(value: object) -> list[str]:
+    if value is None:
+        return []
+    text = unfold(str(value))
+    found = _MSGID.findall(text)
+    return found if found else [part for part in text.split() if part]
+
+
+def unfold(value: str) -> str:
+    return re.sub(r"\r?\n[ \t]*", " ", value).strip()
+
+
+def clean_text(value: str) -> str:
+    """MAPI strings often end in NULs (fixed-size buffers); they mean nothing."""
+    return value.replace("\x00", "").strip()
+
+
+def normalize_newlines(value: str) -> str:
+    return value.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def safe_filename(value: str) -> str:
+    return _UNSAFE_FILENAME.sub("_", value).strip(" ._")[:150]
+
+
+def guess_type(filename: str, declared: str | None) -> str:
+    """Shared: content type from the file name, then the stored MIME tag."""
+    guessed, _ = mimetypes.guess_type(filename) if filename else (None, None)
+    if guessed:
+        return guessed
+    if declared and "/" in declared:
+        return declared.strip().lower()
+    return "application/octet-stream"
+
+
+def decode_html(raw: bytes, internet_cpid: object, defects: list[str]) -> str:
+    """Shared: PR_HTML bytes as text.
+
+    The charset is tried from the HTML's own meta tag, then PR_INTERNET_CPID; a
+    declaration that does not decode (Outlook writes utf-8 over cp1251 bytes) falls
+    through to the next candidate.
+    """
+    candidates: list[str] = []
+    declared = _META_CHARSET.search(raw[:4096])
+    if declared:
+        candidates.append(declared.group(1).decode("ascii"))
+    if isinstance(internet_cpid, int) and internet_cpid:
+        candidates.append("utf-8" if internet_cpid == 65001 else f"cp{internet_cpid}")
+    candidates.append("utf-8")
+    for charset in candidates:
+        try:
+            return normalize_newlines(raw.decode(charset))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    defects.append("HTML body charset unknown; decoded as cp1252 with replacements")
+    return normalize_newlines(raw.decode("cp1252", errors="replace"))
+
+
+def fill_from_rtf(parsed: ParsedMessage, rtf: bytes | None) -> None:
+    """Shared: fill a missing plain/HTML body from RTF that encapsulates one."""
+    if not rtf:
+        return
+    if len(rtf) > RTF_DECODE_LIMIT:
+        parsed.defects.append(f"RTF body of {len(rtf)} bytes not decoded (limit {RTF_DECODE_LIMIT})")
+        return
+    decoded = guard(parsed.defects, "RTF body decoding", lambda: _deencapsulate(rtf))
+    if decoded is None:
+        return
+    kind, content = decoded
+    if kind == "html" and not parsed.body_html:
+        parsed.body_html = normalize_newlines(content)
+    elif kind == "text" and not parsed.body_text:
+        parsed.body_text = normalize_newlines(content)
+
+
+def _deencapsulate(rtf: bytes) -> tuple[str, str] | None:
+    # Outlook trails some RTF bodies with bytes after the closing brace, which RTFDE rejects.
+    end = rtf.rfind(b"}")
+    if end == -1:
+        return None
+    decoder = RTFDE.DeEncapsulator(stripRtf(rtf[: end + 1]))
+    try:
+        decoder.deencapsulate()
+    except RTFDE.exceptions.NotEncapsulatedRtf:
+        return None  # plain RTF (a WordPad-style body): nothing to recover as text/HTML here
+    content = decoder.html if decoder.content_type == "html" else decoder.text
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", errors="replace")
+    return str(decoder.content_type), str(content)
+
+
+def guard(defects: list[str], what: str, read: Callable[[], _T]) -> _T | None:
+    """Run one part of the conversion; a failure becomes a defect instead of losing the message."""
+    try:
+        return read()
+    except Exception as exc:  # third-party parsers raise anything on damaged input
+        logger.debug("%s unreadable", what, exc_info=True)
+        defects.append(f"{what} unreadable: {type(exc).__name__}: {exc}")
+        return None
