@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
@@ -40,8 +42,27 @@ def _custodians(session: Session, families: set[uuid.UUID]) -> dict[uuid.UUID, l
     return {family: sorted(names) for family, names in found.items()}
 
 
-def as_index_docs(session: Session, documents: list[Document]) -> list[IndexDoc]:
-    custodians = _custodians(session, {d.family_id for d in documents})
+def _domain(entry: dict[str, str] | None) -> str:
+    address = (entry or {}).get("email", "")
+    return address.rpartition("@")[2].lower() if "@" in address else ""
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _month(sent_at: datetime | None, zone: ZoneInfo) -> str:
+    return sent_at.astimezone(zone).strftime("%Y-%m") if sent_at else ""
+
+
+def as_index_docs(session: Session, documents: list[Document], zone: str) -> list[IndexDoc]:
+    """The engines' copy of `documents`; `zone` (the city's) decides each one's month."""
+    tz = ZoneInfo(zone)
+    families = {d.family_id for d in documents}
+    custodians = _custodians(session, families)
+    # An attachment is dated by its family: `date:` and the month facet find it with its e-mail.
+    family_dates = {row.id: row.sent_at for row in session.execute(
+        select(Document.id, Document.sent_at).where(Document.id.in_(families)))}
     with_children = set(session.scalars(
         select(Document.parent_id).where(Document.parent_id.in_([d.id for d in documents]))))
     return [
@@ -53,7 +74,9 @@ def as_index_docs(session: Session, documents: list[Document]) -> list[IndexDoc]
             to=[_address(a) for a in d.recipients.get("to", [])],
             cc=[_address(a) for a in d.recipients.get("cc", [])],
             bcc=[_address(a) for a in d.recipients.get("bcc", [])],
-            date=d.sent_at.isoformat() if d.sent_at else None, filename=d.filename,
+            date=_iso(d.sent_at or family_dates.get(d.family_id)),
+            month=_month(d.sent_at or family_dates.get(d.family_id), tz),
+            sender_domain=_domain(d.sender), filename=d.filename,
             content_type=d.content_type, has_attachment=d.id in with_children,
             thread_id=d.thread_id,
         )
@@ -61,7 +84,8 @@ def as_index_docs(session: Session, documents: list[Document]) -> list[IndexDoc]
     ]
 
 
-def index_pending(database: Database, engine: SearchEngine, limit: int | None = None) -> int:
+def index_pending(database: Database, engine: SearchEngine, zone: str,
+                  limit: int | None = None) -> int:
     """Index pending documents batch by batch; returns how many were accepted."""
     accepted = 0
     while limit is None or accepted < limit:
@@ -72,7 +96,7 @@ def index_pending(database: Database, engine: SearchEngine, limit: int | None = 
                 .limit(BATCH)))
             if not batch:
                 break
-            failures = engine.index(as_index_docs(session, batch))
+            failures = engine.index(as_index_docs(session, batch, zone))
             now = utcnow()
             for document in batch:
                 reason = failures.get(str(document.id))
@@ -86,7 +110,7 @@ def index_pending(database: Database, engine: SearchEngine, limit: int | None = 
     return accepted
 
 
-def rebuild(database: Database, engine: SearchEngine) -> int:
+def rebuild(database: Database, engine: SearchEngine, zone: str) -> int:
     """`custodia reindex`: a new index version from the database, then switch the alias."""
     started = utcnow()
     version = engine.new_version()
@@ -99,7 +123,7 @@ def rebuild(database: Database, engine: SearchEngine) -> int:
             batch = list(session.scalars(query.limit(BATCH)))
             if not batch:
                 break
-            failures = engine.index(as_index_docs(session, batch), version=version)
+            failures = engine.index(as_index_docs(session, batch, zone), version=version)
         if failures:
             some_id, reason = next(iter(failures.items()))
             raise RuntimeError(f"{len(failures)} documents refused, e.g. {some_id}: {reason}")

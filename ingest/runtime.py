@@ -54,7 +54,7 @@ class Runtime:
         from ingest.retry import retry_extractions
 
         retry_extractions(self.database, self.store, make_extract(self.settings))
-        index_pending(self.database, self.engine)
+        index_pending(self.database, self.engine, self.settings.time_zone)
 
     def runner(self, worker: str | None = None, lease_seconds: float | None = None) -> Runner:
         from ingest.indexer import index_pending
@@ -64,7 +64,7 @@ class Runtime:
             # Indexing never fails an ingest job: whatever goes wrong, the documents stay
             # pending and the worker's next pass tries again.
             try:
-                index_pending(self.database, self.engine)
+                index_pending(self.database, self.engine, self.settings.time_zone)
             except IndexUnavailable as exc:
                 log.warning("search index unreachable, documents stay pending: %s", exc)
             except Exception:

@@ -32,7 +32,8 @@
 # 127.0.0.1 only (no Unix socket), fsync off: a test server, not a real one.
 # Elasticsearch: the real 8.x server from Maven Central's integ-test-zip, single
 # node, security off, plus the small custodia-es-extras plugin (GET/HEAD /,
-# english analyzer, asciifolding, html_strip; see scripts/services/elasticsearch).
+# english analyzer, whitespace tokenizer, asciifolding, html_strip; see
+# scripts/services/elasticsearch).
 # Tika: tika-server-standard from Maven Central, forked mode.
 # Dovecot: Debian's dovecot-imapd/-lmtpd, a private rootless instance: IMAP
 # without TLS (cleartext login) and LMTP, Maildir under its state dir.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from search import analysis
+
 
 @dataclass
 class IndexDoc:
@@ -19,7 +21,9 @@ class IndexDoc:
     to: list[str] = field(default_factory=list)
     cc: list[str] = field(default_factory=list)
     bcc: list[str] = field(default_factory=list)
-    date: str | None = None  # ISO 8601 in UTC
+    date: str | None = None  # ISO 8601 with offset
+    month: str = ""  # YYYY-MM of `date` in the city's time zone
+    sender_domain: str = ""
     filename: str = ""
     content_type: str = ""
     has_attachment: bool = False
@@ -27,6 +31,15 @@ class IndexDoc:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def streams(self) -> dict[str, str]:
+        """Each text field as the engines index it (search.analysis); lists become one value."""
+        return {
+            "subject": analysis.stream(self.subject), "body": analysis.stream(self.body),
+            "sender": analysis.stream(self.sender), "to": analysis.stream(" ".join(self.to)),
+            "cc": analysis.stream(" ".join(self.cc)), "bcc": analysis.stream(" ".join(self.bcc)),
+            "filename": analysis.stream(self.filename),
+        }
 
 
 class IndexUnavailable(Exception):

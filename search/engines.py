@@ -6,21 +6,28 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
+from search.ast import Node
 from search.documents import IndexDoc
+from search.results import SearchPage, SearchSpec
 
 
 class SearchEngine(Protocol):
     @property
     def name(self) -> str: ...
 
-    def index(self, docs: Iterable[IndexDoc], version: int | None = None) -> dict[str, str]: ...
+    def index(self, docs: Iterable[IndexDoc], version: int | None = None) -> dict[str, str]:
+        """Add or replace documents; returns the refused ones' reasons by id."""
 
     def count(self) -> int: ...
 
     def refresh(self) -> None:
         """Make what was indexed searchable now (tests and reindex only)."""
 
-    def find_phrase(self, phrase: str, limit: int = 1000) -> list[str]: ...
+    def search(self, spec: SearchSpec) -> SearchPage:
+        """One page of hits, the exact total and (if asked) the facets."""
+
+    def matching(self, query: Node, zone: str) -> dict[str, str]:
+        """Every matching document: id -> family id (term reports, saved-search counts)."""
 
     def current_version(self) -> int: ...
 

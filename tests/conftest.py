@@ -19,6 +19,9 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
 from app.models import Role, User
+from search import analysis
+from search.ast import Words
+from search.engines import SearchEngine
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -166,3 +169,8 @@ def unused_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+def find_phrase(engine: SearchEngine, text: str) -> list[str]:
+    """Ids of the documents holding the words of `text` in a row, in any text field."""
+    return sorted(engine.matching(Words(tuple(analysis.tokens(text))), "America/Denver"))

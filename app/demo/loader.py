@@ -73,6 +73,6 @@ def _ingest(settings: Settings, database: Database, actor: Actor, root: Path) ->
                                      {"type": "path", "paths": [str(path)]}).id
         if jobs.claim(runner, job_id) is not None:
             jobs.run(runner, job_id)
-    indexer.index_pending(database, runtime.engine)
+    indexer.index_pending(database, runtime.engine, runtime.settings.time_zone)
     with database.reading() as session:
         return session.scalar(select(func.count()).select_from(Document)) or 0

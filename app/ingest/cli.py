@@ -123,8 +123,8 @@ def reindex() -> None:
     """Rebuild the search index from the database into a new version, then switch to it."""
     settings = load_settings()
     runtime = Runtime.open(settings, open_database(settings))
-    total = indexer.rebuild(runtime.database, runtime.engine)
-    indexer.index_pending(runtime.database, runtime.engine)
+    total = indexer.rebuild(runtime.database, runtime.engine, runtime.settings.time_zone)
+    indexer.index_pending(runtime.database, runtime.engine, runtime.settings.time_zone)
     console.print(f"Reindexed {total} documents into {runtime.engine.name} "
                   f"version {runtime.engine.current_version()}.")
 

@@ -36,7 +36,7 @@ def run_ingest(runtime: Runtime, actor: Actor) -> RunIngest:
         assert jobs.claim(runner, job_id) == job_id
         job = jobs.run(runner, job_id)
         assert job.status == "done", job.error
-        indexer.index_pending(runtime.database, runtime.engine)
+        indexer.index_pending(runtime.database, runtime.engine, runtime.settings.time_zone)
         runtime.engine.refresh()
         return job
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.core.db import Database
 from app.models import Document, DocumentKind, Location
 from ingest.runtime import Runtime
+from tests.conftest import find_phrase
 from tests.ingest.conftest import RunIngest, count, locations_by_custodian
 
 MBOX_SEPARATOR = re.compile(rb"^From ", re.M)
@@ -47,7 +48,7 @@ def test_every_enron_mbox_message_ingests(corpus_dir: Path, database: Database,
 
     sample = _sample_bodies(database, 15)
     for document_id, phrase in sample:
-        assert document_id in runtime.engine.find_phrase(phrase), phrase
+        assert document_id in find_phrase(runtime.engine, phrase), phrase
 
 
 def _sample_bodies(database: Database, size: int) -> list[tuple[str, str]]:

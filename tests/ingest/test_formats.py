@@ -16,6 +16,7 @@ from app.demo.generator import generate
 from app.models import Document, DocumentKind, Location
 from ingest.blobs import BlobStore
 from ingest.runtime import Runtime
+from tests.conftest import find_phrase
 from tests.ingest.conftest import RunIngest
 
 
@@ -84,7 +85,7 @@ def test_voicemail_email_and_export_keep_transcript_and_playable_audio(
         with wave.open(io.BytesIO(store.read(audio_sha))) as audio:  # playable: a valid WAV
             seconds = audio.getnframes() / audio.getframerate()
         assert abs(seconds - voicemail.voicemail["duration_seconds"]) < 2  # type: ignore[index]
-    assert runtime.engine.find_phrase("knee surgery") == [str(exported.id)]
+    assert find_phrase(runtime.engine, "knee surgery") == [str(exported.id)]
 
 
 def test_attachment_text_is_found_by_the_embedded_engine(
@@ -99,4 +100,4 @@ def test_attachment_text_is_found_by_the_embedded_engine(
     assert attachments
     for attachment in attachments[:5]:
         words = re.findall(r"[A-Za-z]+", attachment.text.text)  # type: ignore[union-attr]
-        assert str(attachment.id) in runtime.engine.find_phrase(" ".join(words[2:7]))
+        assert str(attachment.id) in find_phrase(runtime.engine, " ".join(words[2:7]))

@@ -19,7 +19,9 @@ from ingest import indexer, jobs
 from ingest.runtime import Runtime
 from search.documents import IndexUnavailable
 from search.elastic import ElasticEngine
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, find_phrase
+
+ZONE = "America/Denver"
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,7 @@ def test_elasticsearch_index_finds_bodies_and_attachment_text(
     runtime = ingest_with(settings, demo_mailbox)  # its workers index as they go
     engine = runtime.engine
     assert isinstance(engine, ElasticEngine) and engine.alias == alias
-    assert indexer.index_pending(runtime.database, engine) == 0  # nothing left pending
+    assert indexer.index_pending(runtime.database, engine, ZONE) == 0  # nothing left pending
     engine.refresh()
     with runtime.database.reading() as session:
         documents = list(session.scalars(select(Document).options(selectinload(Document.text))))
@@ -94,9 +96,9 @@ def test_elasticsearch_index_finds_bodies_and_attachment_text(
     attachment = next(d for d in documents if d.kind == DocumentKind.attachment
                       and d.filename.endswith(".pdf") and d.text and len(d.text.text) > 80)
     phrase = " ".join(re.findall(r"[A-Za-z]+", attachment.text.text)[3:8])  # type: ignore[union-attr]
-    assert str(attachment.id) in engine.find_phrase(phrase)
+    assert str(attachment.id) in find_phrase(engine, phrase)
     version = engine.current_version()
-    assert indexer.rebuild(runtime.database, engine) == len(documents)
+    assert indexer.rebuild(runtime.database, engine, ZONE) == len(documents)
     engine.refresh()
     assert engine.current_version() == version + 1
     assert engine.count() == len(documents)
@@ -111,13 +113,13 @@ def test_documents_wait_while_elasticsearch_is_down(
                         elasticsearch_url=f"http://127.0.0.1:{unused_port}")
     runtime = ingest_with(settings, demo_mailbox)  # ingest goes on while the index is down
     with pytest.raises(IndexUnavailable):
-        indexer.index_pending(runtime.database, runtime.engine)
+        indexer.index_pending(runtime.database, runtime.engine, ZONE)
     with runtime.database.reading() as session:
         pending = len(list(session.scalars(select(Document.id).where(
             Document.indexed_at.is_(None)))))
     assert pending > 0
     up = ElasticEngine(elasticsearch_url, alias=alias)
-    assert indexer.index_pending(runtime.database, up) == pending
+    assert indexer.index_pending(runtime.database, up, ZONE) == pending
     up.refresh()
     assert up.count() == pending
     up.client.indices.delete(index=f"{up.alias}-v*")

@@ -15,6 +15,7 @@
  * against it also work on a full Elasticsearch:
  *   - GET /  and HEAD /   (same JSON shape as upstream RestMainAction)
  *   - analyzer     english
+ *   - tokenizer    whitespace (max_token_length, default 255)
  *   - token filter asciifolding (preserve_original), porter_stem, kstem,
  *                  stemmer (english-family languages only)
  *   - char filter  html_strip (escaped_tags)
@@ -28,6 +29,7 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.CharArraySet;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.charfilter.HTMLStripCharFilter;
+import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.analysis.en.EnglishMinimalStemFilter;
 import org.apache.lucene.analysis.en.EnglishPossessiveFilter;
@@ -51,7 +53,9 @@ import org.elasticsearch.index.analysis.AnalyzerScope;
 import org.elasticsearch.index.analysis.CharFilterFactory;
 import org.elasticsearch.index.analysis.NormalizingCharFilterFactory;
 import org.elasticsearch.index.analysis.NormalizingTokenFilterFactory;
+import org.elasticsearch.index.analysis.PreConfiguredTokenizer;
 import org.elasticsearch.index.analysis.TokenFilterFactory;
+import org.elasticsearch.index.analysis.TokenizerFactory;
 import org.elasticsearch.indices.analysis.AnalysisModule.AnalysisProvider;
 import org.elasticsearch.plugins.ActionPlugin;
 import org.elasticsearch.plugins.AnalysisPlugin;
@@ -169,6 +173,25 @@ public class CustodiaExtrasPlugin extends Plugin implements ActionPlugin, Analys
                 }
             };
         });
+    }
+
+    /**
+     * The whitespace tokenizer of upstream analysis-common: splits on whitespace
+     * only, cutting tokens at max_token_length (default 255, as upstream).
+     * Custodia's mappings index pre-tokenized streams with it.
+     */
+    @Override
+    public Map<String, AnalysisProvider<TokenizerFactory>> getTokenizers() {
+        return Map.of("whitespace", (indexSettings, env, name, settings) -> {
+            int maxTokenLength = settings.getAsInt("max_token_length", 255);
+            return TokenizerFactory.newFactory(name, () -> new WhitespaceTokenizer(maxTokenLength));
+        });
+    }
+
+    /** The bare name "whitespace" in an analyzer definition, as upstream. */
+    @Override
+    public List<PreConfiguredTokenizer> getPreConfiguredTokenizers() {
+        return List.of(PreConfiguredTokenizer.singleton("whitespace", WhitespaceTokenizer::new));
     }
 
     @Override

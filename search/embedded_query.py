@@ -1,0 +1,326 @@
+"""The query tree (search.ast) as SQL over the embedded engine's tables.
+
+The SQL is a condition on `documents d` (see search.embedded.SCHEMA); text leaves
+become `d.doc IN (SELECT rowid FROM doc_text WHERE doc_text MATCH ?)`. User text
+only ever travels as bound parameters, and in an FTS5 MATCH string every word is
+a "quoted" string (our words hold only letters and digits, never a quote).
+
+What each leaf means (the Elasticsearch engine implements the same sets):
+
+* Words: one word is that word in any of its fields; several are a phrase, the
+  words at consecutive positions of ONE field. `*` in a word is any run of
+  characters (possibly none), `?` exactly one. A word whose only wildcards are
+  trailing `*`s is an FTS5 prefix query; any other pattern is replaced by the
+  index words it matches (the `terms` table), and one matching none matches nothing.
+* Near: some phrase of `left` and some of `right` in the same field, not
+  overlapping, with at most distance-1 words between them (w/1 = adjacent); for
+  pre/N the left one ends before the right one starts. FTS5's NEAR(a b, N-1) is
+  unordered and lets both phrases use the same words ("a w/3 a" would match one
+  "a"), so it only selects candidates when the order matters or the two sides
+  could share a word; `near_holds` then checks the rule on the stored words.
+* Custodian: one of the document's custodians equals the name or, when it holds
+  `*` or `?`, matches it as a case-sensitive wildcard pattern.
+* DateRange: whole local days in the city's zone, [start, end) in UTC; undated
+  documents never match.
+
+Limits (QueryTooBroad): a wildcard inside a phrase or proximity may stand for at
+most MAX_EXPANSION words and one leaf for at most MAX_COMBINATIONS phrases or
+NEAR groups; a lone wildcard word for at most MAX_WORD_EXPANSION words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from search import analysis
+from search.ast import (
+    TEXT_FIELDS,
+    And,
+    Custodian,
+    DateRange,
+    HasAttachment,
+    Kind,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Words,
+    text_leaves,
+)
+from search.results import QueryTooBroad, instant_bounds
+
+MAX_EXPANSION = 1024
+MAX_COMBINATIONS = 1000
+MAX_WORD_EXPANSION = 10_000
+NEAR_FUNCTION = "custodia_near"
+
+Expander = Callable[[str, tuple[str, ...], int], list[str]]
+"""(pattern, columns, limit) -> the index words matching pattern in those columns, at most limit + 1."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_ms(moment: datetime) -> int:
+    """Milliseconds since 1970 (floored), the resolution Elasticsearch keeps; naive means UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    where: str  # a condition on `documents d`
+    params: list[object]
+    scoring: str | None  # FTS5 MATCH over the positive text leaves (bm25), None if none
+    match: str | None = None  # the whole query as one MATCH, when it is text alone
+
+
+def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
+    """The SQL of `node`; raises QueryTooBroad (see the limits above)."""
+    compiler = _Compiler(zone, expand)
+    where = compiler.sql(node)
+    scoring = [m for leaf, negated in text_leaves(node) if not negated
+               if (m := compiler.match(leaf)) is not None]
+    match = None
+    if compiler.text_only(node) and compiler.params:  # then its one parameter is the MATCH
+        match = str(compiler.params[0])
+    return Compiled(where, compiler.params,
+                    " OR ".join(f"({m})" for m in dict.fromkeys(scoring)) or None, match)
+
+
+def _stem(token: str) -> str:
+    """The literal start of a pattern, before its first wildcard."""
+    return re.split(r"[*?]", token, maxsplit=1)[0]
+
+
+def _quoted(word: str) -> str:
+    return f'"{word}"'
+
+
+class _Compiler:
+    def __init__(self, zone: str, expand: Expander) -> None:
+        self.zone = zone
+        self.expand = expand
+        self.params: list[object] = []
+        self._matches: dict[Words | Near, str | None] = {}
+
+    # -- FTS5 MATCH strings; None means the leaf matches nothing -----------------
+    def match(self, leaf: Words | Near) -> str | None:
+        if leaf not in self._matches:
+            text = self._words(leaf) if isinstance(leaf, Words) else self._near(leaf)
+            self._matches[leaf] = _in_fields(text, leaf.fields) if text else None
+        return self._matches[leaf]
+
+    def _words(self, leaf: Words) -> str | None:
+        if len(leaf.tokens) == 1:
+            options = self._token(leaf.tokens[0], leaf.fields, MAX_WORD_EXPANSION)
+            return " OR ".join(options) or None
+        return " OR ".join(f"({p})" for p in self._phrases(leaf.tokens, leaf.fields)) or None
+
+    def _near(self, leaf: Near) -> str | None:
+        left = list(dict.fromkeys(p for ph in leaf.left for p in self._phrases(ph, leaf.fields)))
+        right = list(dict.fromkeys(p for ph in leaf.right for p in self._phrases(ph, leaf.fields)))
+        if len(left) * len(right) > MAX_COMBINATIONS:
+            raise QueryTooBroad(f"This proximity search stands for more than {MAX_COMBINATIONS} "
+                                "combinations of words; use fewer wildcards or alternatives")
+        gap = leaf.distance - 1
+        return " OR ".join(f"NEAR({a} {b}, {gap})" for a in left for b in right) or None
+
+    def _phrases(self, phrase: Phrase, fields: tuple[str, ...] | None) -> list[str]:
+        """The concrete FTS5 phrases `phrase` stands for, one per choice of its wildcards' words."""
+        options = [self._token(token, fields, MAX_EXPANSION) for token in phrase]
+        if math.prod(len(o) for o in options) > MAX_COMBINATIONS:
+            raise QueryTooBroad(f"\"{' '.join(phrase)}\" stands for more than {MAX_COMBINATIONS} "
+                                "phrases; use fewer wildcards or make them longer")
+        return [" + ".join(choice) for choice in itertools.product(*options)]
+
+    def _token(self, token: str, fields: tuple[str, ...] | None, limit: int) -> list[str]:
+        if not analysis.is_pattern(token):
+            return [_quoted(token)]
+        stem = token.rstrip("*")
+        if not analysis.is_pattern(stem):
+            return [f"{_quoted(stem)} *"]
+        words = self.expand(token, fields or TEXT_FIELDS, limit)
+        if len(words) > limit:
+            raise QueryTooBroad(f"'{token}' matches more than {limit} different words; "
+                                "make it longer or more specific")
+        return [_quoted(w) for w in words]
+
+    # -- SQL ---------------------------------------------------------------------
+    def text_only(self, node: Node) -> bool:
+        """Whether `node` becomes one MATCH (its only parameter), no SQL around it."""
+        return isinstance(node, Words | Near | And | Or) and self._pure(node)
+
+    def sql(self, node: Node) -> str:
+        if self.text_only(node):
+            match = self._pure_match(node)
+            if match is None:
+                return "0"
+            self.params.append(match)
+            return "d.doc IN (SELECT rowid FROM doc_text WHERE doc_text MATCH ?)"
+        if isinstance(node, Near):
+            return self._verified_near(node)
+        if isinstance(node, And | Or):
+            joiner = " AND " if isinstance(node, And) else " OR "
+            return "(" + joiner.join(self.sql(item) for item in node.items) + ")"
+        if isinstance(node, Not):
+            return f"NOT ({self.sql(node.item)})"
+        if isinstance(node, Custodian):
+            return self._custodian(node.name)
+        if isinstance(node, Kind):
+            self.params.append(node.kind)
+            return "d.kind = ?"
+        if isinstance(node, HasAttachment):
+            return "d.has_attachment = 1"
+        if isinstance(node, DateRange):
+            return self._dates(node)
+        raise TypeError(f"not a query node: {node!r}")
+
+    def _verified_near(self, leaf: Near) -> str:
+        match = self.match(leaf)
+        if match is None:
+            return "0"
+        columns = ", ".join(_quoted(f) for f in leaf.fields or TEXT_FIELDS)
+        self.params += [match, json.dumps([leaf.left, leaf.right, leaf.distance, leaf.ordered])]
+        return (f"d.doc IN (SELECT rowid FROM doc_text WHERE doc_text MATCH ? "
+                f"AND {NEAR_FUNCTION}(?, {columns}))")
+
+    def _custodian(self, name: str) -> str:
+        if analysis.is_pattern(name):
+            self.params.append(name.replace("[", "[[]"))  # GLOB's one special char we lack
+            return "d.doc IN (SELECT doc FROM custodians WHERE custodian GLOB ?)"
+        self.params.append(name)
+        return "d.doc IN (SELECT doc FROM custodians WHERE custodian = ?)"
+
+    def _dates(self, days: DateRange) -> str:
+        start, end = instant_bounds(days, self.zone)
+        # Explicit, not left to "NULL >= x": NOT must turn an undated document's FALSE
+        # into TRUE, and NOT NULL would stay NULL.
+        parts = ["d.date IS NOT NULL"]
+        if start is not None:
+            parts.append("d.date >= ?")
+            self.params.append(epoch_ms(start))
+        if end is not None:
+            parts.append("d.date < ?")
+            self.params.append(epoch_ms(end))
+        return "(" + " AND ".join(parts) + ")"
+
+    # -- text-only subtrees become one MATCH, which FTS5 evaluates best ------------
+    def _pure(self, node: Node) -> bool:
+        if isinstance(node, Words):
+            return True
+        if isinstance(node, Near):
+            return not _needs_check(node)
+        if isinstance(node, Or):
+            return all(self._pure(item) for item in node.items)
+        if isinstance(node, And):
+            positive = [item for item in node.items if not isinstance(item, Not)]
+            return bool(positive) and all(
+                self._pure(item.item if isinstance(item, Not) else item) for item in node.items)
+        return False
+
+    def _pure_match(self, node: Node) -> str | None:
+        if isinstance(node, Words | Near):
+            return self.match(node)
+        if isinstance(node, Or):
+            found = [m for item in node.items if (m := self._pure_match(item)) is not None]
+            return " OR ".join(f"({m})" for m in found) or None
+        assert isinstance(node, And)
+        positive = [self._pure_match(i) for i in node.items if not isinstance(i, Not)]
+        if any(m is None for m in positive):
+            return None
+        negative = [m for i in node.items if isinstance(i, Not)
+                    if (m := self._pure_match(i.item)) is not None]
+        both = " AND ".join(f"({m})" for m in positive)
+        return f"({both}) NOT ({' OR '.join(f'({m})' for m in negative)})" if negative else both
+
+
+def _in_fields(text: str, fields: tuple[str, ...] | None) -> str:
+    if fields is None or set(fields) >= set(TEXT_FIELDS):
+        return text
+    return "{" + " ".join(fields) + "} : (" + text + ")"
+
+
+def _needs_check(leaf: Near) -> bool:
+    """Whether FTS5's NEAR alone could accept a match the rule refuses (see module doc)."""
+    if leaf.ordered:
+        return True
+    left = {t for phrase in leaf.left for t in phrase}
+    right = {t for phrase in leaf.right for t in phrase}
+    return any(_may_share(a, b) for a in left for b in right)
+
+
+def _may_share(a: str, b: str) -> bool:
+    """Whether some word could match both tokens (conservative for two patterns)."""
+    if not analysis.is_pattern(a) and not analysis.is_pattern(b):
+        return a == b
+    if not analysis.is_pattern(a):
+        return _regex(b).fullmatch(a) is not None
+    if not analysis.is_pattern(b):
+        return _regex(a).fullmatch(b) is not None
+    return _stem(a).startswith(_stem(b)) or _stem(b).startswith(_stem(a))
+
+
+def _regex(token: str) -> re.Pattern[str]:
+    """A token as a regex over one word of a stored stream (words never hold spaces)."""
+    parts = {"*": "[^ ]*", "?": "[^ ]"}
+    return re.compile("".join(parts.get(c) or re.escape(c) for c in token))
+
+
+@lru_cache(maxsize=256)
+def _near_rule(spec: str) -> tuple[list[tuple[re.Pattern[str], int]], list[tuple[re.Pattern[str], int]],
+                                   int, bool]:
+    """Regexes finding every (overlapping) occurrence of each side's phrases, with their lengths."""
+    left, right, distance, ordered = json.loads(spec)
+
+    def finders(phrases: list[list[str]]) -> list[tuple[re.Pattern[str], int]]:
+        return [(re.compile("(?<![^ ])(?=" + " ".join(_regex(t).pattern for t in phrase)
+                            + "(?![^ ]))"), len(phrase)) for phrase in phrases]
+    return finders(left), finders(right), int(distance), bool(ordered)
+
+
+def _occurrences(text: str, finders: list[tuple[re.Pattern[str], int]]) -> list[tuple[int, int]]:
+    """(first, last) word positions of every occurrence; a stream's words are split by single spaces."""
+    found: list[tuple[int, int]] = []
+    for finder, length in finders:
+        offset = position = 0
+        for hit in finder.finditer(text):
+            position += text.count(" ", offset, hit.start())
+            offset = hit.start()
+            found.append((position, position + length - 1))
+    return found
+
+
+def _followed(first: list[tuple[int, int]], then: list[tuple[int, int]], distance: int) -> bool:
+    """Some `then` starts after some `first` ends, with at most distance-1 words between."""
+    starts = sorted(start for start, _ in then)
+    for _, end in first:
+        following = bisect_right(starts, end)
+        if following < len(starts) and starts[following] <= end + distance:
+            return True
+    return False
+
+
+def near_holds(spec: str, *columns: str | None) -> bool:
+    """The Near rule on a candidate's stored streams (the leaf's fields), one field at a time.
+
+    Registered as an SQL function; `spec` is the JSON [left, right, distance, ordered].
+    """
+    left_finders, right_finders, distance, ordered = _near_rule(spec)
+    for text in columns:
+        if not text:
+            continue
+        left = _occurrences(text, left_finders)
+        right = _occurrences(text, right_finders)
+        if _followed(left, right, distance) or (not ordered and _followed(right, left, distance)):
+            return True
+    return False
