@@ -1,0 +1,122 @@
+"""Parity: each query finds the same records on Elasticsearch, the embedded engine and the oracle.
+
+A records response or a hold must not depend on the deployment. The corpus is
+the shared Enron slice (six mbox custodians and the EDRM export) with the
+format and voicemail samples, ~5,800 documents (see conftest.py).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+import pytest
+
+from search.query import parse
+from search.results import FACETS, SearchSpec, sorted_facet
+from tests.search import oracle
+from tests.search.conftest import ZONE, Corpus
+
+QUERIES = [
+    # words, case, boolean logic
+    "gas", "Enron", "ENRON", "power AND price", "power OR electricity", "power NOT price",
+    "NOT enron", "gas price", "(gas OR power) AND california",
+    "(gas OR power) NOT (california OR texas)", "NOT (gas OR power OR enron)",
+    # phrases and words that split into phrases
+    '"gas price"', '"natural gas"', '"please let me know"', '"energy crisis"',
+    "jeff.dasovich@enron.com", "e-mail", "don't",
+    # wildcards
+    "contract*", "negotiat*", "pric?", "con*ct", '"gas pric*"', "декларац*", "subject:fw*",
+    # proximity: distance boundaries, order, phrases and alternatives as operands
+    "gas w/1 price", "gas w/2 price", "gas w/3 price", "gas pre/3 price", "price pre/3 gas",
+    '"natural gas" w/5 price*', "(gas OR power) w/5 (price OR prices)",
+    "contract* w/10 terminat*", "ferc w/5 order*", '"price cap" pre/10 ferc',
+    '"let me know" w/20 question*', "(california OR texas) pre/5 (power OR energy)",
+    # fields
+    "subject:meeting", 'subject:"conference call"', "subject:(gas OR power)",
+    "body:california NOT subject:california", "from:phillip.allen@enron.com", "from:allen",
+    "to:jeff.dasovich@enron.com", "cc:enron.com", "bcc:enron", "participant:caiso.com",
+    'participant:"phillip allen"', "from:enron.com NOT to:enron.com",
+    # custodians, types, attachments
+    "custodian:allen-p", "custodian:allen-p OR custodian:badeer-r", "custodian:b*",
+    "custodian:allen-p NOT from:allen", "type:email", "type:attachment", "type:voicemail",
+    "type:voicemail OR subject:voicemail", "has:attachment", "has:attachment custodian:samples",
+    "attachment:test", "filename:pdf", "filename:image*", "filename:txt OR filename:pdf",
+    "type:attachment AND NOT filename:png",
+    # dates (whole days in America/Denver)
+    "date:2001-01-01..2001-03-31", "date:2001-05", "after:2001-12-31", "before:2000-01-01",
+    "date:..1999-12-31 gas", "california date:2001-01..2001-06", "gas AND NOT date:2001",
+    "date:2001-11..2001-12 custodian:allen-p",
+    # non-Latin text, folded the same way (й is и with a breve: accents are removed)
+    "налоговой", '"налоговой декларации"',
+]
+NOTHING = ["zzyzxq", "gas w/1 zzyzxq", "type:voicemail custodian:allen-p", "date:1850"]
+
+
+def test_the_suite_is_large_enough() -> None:
+    assert len(set(QUERIES)) == len(QUERIES) >= 60
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_same_hits_on_both_engines(parity: Corpus, text: str) -> None:
+    query = parse(text)
+    expected = oracle.search(query, parity.prepared, ZONE)
+    assert expected, "a parity query must find something to compare"
+    assert parity.embedded.matching(query, ZONE) == expected
+    assert parity.elastic.matching(query, ZONE) == expected
+
+
+@pytest.mark.parametrize("text", NOTHING)
+def test_both_engines_find_nothing(parity: Corpus, text: str) -> None:
+    query = parse(text)
+    assert parity.embedded.matching(query, ZONE) == parity.elastic.matching(query, ZONE) == {}
+
+
+def _facets(ids: set[str], parity: Corpus) -> dict[str, list[tuple[str, int]]]:
+    counts: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
+    for doc in parity.docs:
+        if doc.id in ids:
+            counts["custodian"].update(doc.custodians)
+            counts["type"][doc.kind] += 1
+            counts["month"].update([doc.month] if doc.month else [])
+            counts["sender_domain"].update([doc.sender_domain] if doc.sender_domain else [])
+    return {name: sorted_facet(dict(found), name) for name, found in counts.items()}
+
+
+@pytest.mark.parametrize("text", ["gas", "has:attachment OR type:voicemail",
+                                  "custodian:b* date:2001", "NOT enron"])
+def test_totals_and_facets_agree(parity: Corpus, text: str) -> None:
+    query = parse(text)
+    ids = set(oracle.search(query, parity.prepared, ZONE))
+    expected = _facets(ids, parity)
+    for engine in (parity.embedded, parity.elastic):
+        page = engine.search(SearchSpec(query, ZONE, size=5))
+        assert page.total == len(ids), engine.name
+        assert page.facets == expected, engine.name
+        assert len(page.hits) == 5 and {h.id for h in page.hits} <= ids
+
+
+def _date(parity: Corpus, doc_id: str) -> datetime | None:
+    return next(p.date for p in parity.prepared if p.doc.id == doc_id)
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "relevance"])
+def test_paging_returns_every_hit_once_in_order(parity: Corpus, sort: str) -> None:
+    query = parse("california w/10 (power OR electricity OR energy)")
+    expected = oracle.search(query, parity.prepared, ZONE)
+    assert len(expected) > 60
+    for engine in (parity.embedded, parity.elastic):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = engine.search(SearchSpec(query, ZONE, sort=sort, size=25, cursor=cursor,
+                                            facets=False))
+            seen += [h.id for h in page.hits]
+            assert page.total == len(expected)
+            if page.cursor is None:
+                break
+            cursor = page.cursor
+        assert sorted(seen) == sorted(expected), engine.name
+        if sort != "relevance":
+            dated = [d for d in (_date(parity, i) for i in seen) if d is not None]
+            assert dated == sorted(dated, reverse=sort == "newest"), engine.name
