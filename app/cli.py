@@ -155,5 +155,6 @@ def audit_verify() -> None:
 
 def main() -> None:
     from app.ingest import cli as _ingest_commands  # noqa: F401  (registers its commands)
+    from app.search import cli as _search_commands  # noqa: F401
 
     cli()

@@ -16,6 +16,8 @@ from app.core.settings import Settings
 from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
 from app.ingest.routes import router as ingest_router
+from app.search.routes import router as search_router
+from search.engines import open_engine
 
 DESCRIPTION = """
 Custodia keeps a city's e-mail and voicemail ready for Colorado Open Records Act
@@ -52,8 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = Database(settings.resolved_database_url)
+    app.state.engine = open_engine(settings.elasticsearch_url, settings.data_dir / "search",
+                                   settings.index_name)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
-    for router in (health_router, auth_router, audit_router, ingest_router, documents_router):
+    for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
+                   search_router):
         app.include_router(router)
     return app

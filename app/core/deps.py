@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.core.db import Database
 from app.core.settings import Settings
+from search.engines import SearchEngine
 
 
 def get_settings(request: Request) -> Settings:
@@ -20,6 +21,11 @@ def get_settings(request: Request) -> Settings:
 def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
+
+
+def get_engine(request: Request) -> SearchEngine:
+    engine: SearchEngine = request.app.state.engine
+    return engine
 
 
 def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
@@ -38,5 +44,6 @@ def request_id(request: Request) -> str:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

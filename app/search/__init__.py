@@ -1,0 +1,1 @@
+"""Searching the records: the query language over the configured engine."""
