@@ -1,0 +1,218 @@
+"""Search latency through the HTTP API, beside the same queries sent straight to the engine.
+
+    .venv/bin/python bench/search.py --elasticsearch URL [--copies 33] [--rounds 20]
+                                     [--workdir DIR] [--corpus ../shared/corpus]
+
+1. Builds an index of at least 200k messages: the Enron mbox slice copied
+   --copies times, each copy perturbed (a subject tag and two words from the
+   slice's own vocabulary in the body) so none deduplicates, ingested with
+   `custodia ingest` per custodian into SQLite and the embedded engine, then
+   copied into Elasticsearch with `custodia reindex`. The workdir is kept, and a
+   second run with the same workdir skips the build.
+2. Serves the API twice (`custodia serve`): over the embedded engine and over
+   Elasticsearch.
+3. Sends a mix of queries, --rounds times each after a warm-up round:
+   - API / Elasticsearch: POST /api/v1/search (20 hits, facets, snippets, audit);
+   - Elasticsearch direct: the very request body the engine sends, straight to ES;
+   - API / embedded and embedded direct (the engine called in-process).
+Prints p50 and p95 per path and the ratios API/direct (target for ES: p95 <= 1.3x;
+embedded engine target: p95 under 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+CUSTODIA = str(Path(sys.executable).parent / "custodia")
+PASSWORD = "bench-password-" + "x" * 12
+ZONE = "America/Denver"
+QUERIES = [
+    "gas", "california power", '"natural gas"', "contract* w/10 terminat*",
+    "subject:meeting", "from:phillip.allen@enron.com", "custodian:allen-p gas",
+    "date:2001-01-01..2001-03-31 price", "(gas OR power) AND NOT california",
+    '"please let me know"', "ferc w/5 order*", "price pre/3 gas", "negotiat*",
+    "participant:caiso.com date:2001",
+]
+
+
+def build_mboxes(corpus: Path, target: Path, copies: int) -> dict[str, Path]:
+    """One mbox per custodian: every message `copies` times, each copy unique."""
+    target.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(2026)
+    by_custodian: dict[str, list[bytes]] = {}
+    for path in sorted((corpus / "enron" / "mbox").iterdir()):
+        chunks = path.read_bytes().split(b"\nFrom ")
+        by_custodian.setdefault(path.name.split(".")[1], []).extend(chunks)
+    vocabulary = sorted({w for chunks in by_custodian.values() for c in chunks[:200]
+                         for w in re.findall(rb"[a-z]{5,12}", c)})
+    written: dict[str, Path] = {}
+    serial = 0
+    for custodian, chunks in by_custodian.items():
+        out_path = written[custodian] = target / f"{custodian}.mbox"
+        with out_path.open("wb") as out:
+            for copy in range(copies):
+                for chunk in chunks:
+                    message = chunk.split(b"\n", 1)[1] if b"\n" in chunk else b""
+                    serial += 1
+                    tag = f"\nSubject: [{copy}.{serial}] ".encode()
+                    message = message.replace(b"\nSubject: ", tag, 1)
+                    extra = b" ".join(rng.sample(vocabulary, 2))
+                    out.write(b"From bench@example Thu Jan  1 00:00:00 2026\n" + message
+                              + b"\n" + extra + b"\n\n")
+    return written
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run([CUSTODIA, *args], env={**os.environ, **env}, capture_output=True,
+                            text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"failed: custodia {' '.join(args)}\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen([CUSTODIA, "serve", "--port", str(port)], env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code in (200, 503):
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    process.kill()
+    sys.exit("the API did not start")
+
+
+def timed(call: object, rounds: int) -> list[float]:
+    assert callable(call)
+    call()  # warm-up
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+def measure_api(url: str, rounds: int) -> list[float]:
+    with httpx.Client(base_url=url, timeout=60) as client:
+        token = client.post("/api/v1/auth/token",
+                            data={"username": "bench", "password": PASSWORD}).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        samples: list[float] = []
+        for query in QUERIES:
+            def one(query: str = query) -> None:
+                response = client.post("/api/v1/search", headers=headers,
+                                       json={"query": query, "size": 20})
+                response.raise_for_status()
+            samples += timed(one, rounds)
+        return samples
+
+
+def measure_elastic_direct(es_url: str, alias: str, rounds: int) -> list[float]:
+    from search.elastic import ElasticEngine
+    from search.query import parse
+    from search.results import SearchSpec
+
+    engine = ElasticEngine(es_url, alias=alias)
+    samples: list[float] = []
+    with httpx.Client(base_url=es_url, timeout=60) as client:
+        for query in QUERIES:
+            body = engine.request_body(SearchSpec(parse(query), ZONE, size=20))
+
+            def one(body: dict[str, object] = body) -> None:
+                client.post(f"/{alias}/_search", json=body).raise_for_status()
+            samples += timed(one, rounds)
+    return samples
+
+
+def measure_embedded_direct(data_dir: Path, rounds: int) -> list[float]:
+    from search.embedded import EmbeddedEngine
+    from search.query import parse
+    from search.results import SearchSpec
+
+    engine = EmbeddedEngine(data_dir / "search")
+    samples: list[float] = []
+    for query in QUERIES:
+        spec = SearchSpec(parse(query), ZONE, size=20)
+        samples += timed(lambda spec=spec: engine.search(spec), rounds)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--elasticsearch", required=True, help="Elasticsearch URL")
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--copies", type=int, default=33)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/custodia-bench-search"))
+    args = parser.parse_args()
+    data_dir = args.workdir / "var"
+    alias = "bench-search"
+    env = {"CUSTODIA_DATA_DIR": str(data_dir), "CUSTODIA_IN_PROCESS_WORKER": "false",
+           "CUSTODIA_INDEX_NAME": alias}
+    es_env = {**env, "CUSTODIA_ELASTICSEARCH_URL": args.elasticsearch}
+    if not (args.workdir / "built").exists():
+        started = time.perf_counter()
+        mboxes = build_mboxes(args.corpus, args.workdir / "mbox", args.copies)
+        for custodian, mbox in mboxes.items():
+            run(env, "ingest", "--custodian", custodian, str(mbox))
+        print(f"ingested embedded in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        print(run(es_env, "reindex").strip(), f"({time.perf_counter() - started:.0f} s)")
+        run(env, "user", "add", "bench", "--role", "clerk", "--password", PASSWORD)
+        (args.workdir / "built").write_text("yes")
+
+    results: dict[str, list[float]] = {}
+    for name, server_env in (("API / Elasticsearch", es_env), ("API / embedded", env)):
+        process, url = serve(server_env)
+        try:
+            results[name] = measure_api(url, args.rounds)
+        finally:
+            process.terminate()
+            process.wait()
+    results["Elasticsearch direct"] = measure_elastic_direct(args.elasticsearch, alias,
+                                                             args.rounds)
+    results["embedded engine direct"] = measure_embedded_direct(data_dir, args.rounds)
+
+    print(f"\n{len(QUERIES)} queries x {args.rounds} rounds, 20 hits with facets")
+    print(f"{'path':<26}{'p50 ms':>9}{'p95 ms':>9}")
+    figures = {name: percentiles(samples) for name, samples in results.items()}
+    for name, (p50, p95) in figures.items():
+        print(f"{name:<26}{p50:>9.1f}{p95:>9.1f}")
+    api, direct = figures["API / Elasticsearch"], figures["Elasticsearch direct"]
+    print(f"\nAPI / Elasticsearch direct: p50 {api[0] / direct[0]:.2f}x, "
+          f"p95 {api[1] / direct[1]:.2f}x (target p95 <= 1.3x)")
+    embedded = figures["embedded engine direct"]
+    print(f"embedded engine p95 {embedded[1]:.1f} ms (target < 50 ms)")
+
+
+if __name__ == "__main__":
+    main()
