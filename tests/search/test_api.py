@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -202,3 +205,29 @@ def test_voicemail_transcripts_are_searchable(
     found = client.post("/api/v1/search", headers=clerk,
                         json={"query": f'type:voicemail "{" ".join(words)}"'}).json()
     assert str(voicemail.id) in [h["document"]["id"] for h in found["hits"]]
+
+
+QUERY_PIECES = st.sampled_from([
+    '"', "(", ")", ":", "*", "?", "/", "-", "..", " ", "AND", "or", "NOT", "w/2", "pre/3", "w/",
+    "subject:", "from:", "date:", "type:", "custodian:", "has:", "after:", "2001-02-03", "budget",
+    "council", "permit*", "wom?n", "Ü", "é", "丸", "\\", "'", "[", "]", "{", "}", "^", "~", "+",
+    "NEAR", "*x", "x*y", "\x00", "%", "_",
+])
+
+
+@hypothesis_settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.lists(QUERY_PIECES, min_size=1, max_size=12).map("".join)
+       | st.text(min_size=1, max_size=40))
+def test_any_query_answers_200_or_a_clear_400(
+    client: TestClient, clerk: dict[str, str], indexed: list[IndexDoc], text: str,
+) -> None:
+    response = client.post("/api/v1/search", headers=clerk, json={"query": text, "size": 5})
+    if not text.strip():
+        assert response.status_code == 400
+    assert response.status_code in (200, 400), (text, response.text)
+    if response.status_code == 400:
+        problem = response.json()
+        assert problem["detail"] and problem["code"] in ("query_syntax", "bad_request")
+        if problem["code"] == "query_syntax":
+            assert 0 <= problem["position"] <= len(text)

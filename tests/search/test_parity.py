@@ -13,7 +13,7 @@ from datetime import datetime
 import pytest
 
 from search.query import parse
-from search.results import FACETS, SearchSpec, sorted_facet
+from search.results import FACETS, QueryTooBroad, SearchSpec, sorted_facet
 from tests.search import oracle
 from tests.search.conftest import ZONE, Corpus
 
@@ -120,3 +120,16 @@ def test_paging_returns_every_hit_once_in_order(parity: Corpus, sort: str) -> No
         if sort != "relevance":
             dated = [d for d in (_date(parity, i) for i in seen) if d is not None]
             assert dated == sorted(dated, reverse=sort == "newest"), engine.name
+
+
+def test_too_broad_wildcards(parity: Corpus) -> None:
+    """The documented difference: where each engine refuses a wildcard as too broad."""
+    vocabulary = {t for p in parity.prepared for tokens in p.fields.values() for t in tokens}
+    letter = next(c for c in "cspmabt" if 1100 < sum(t.startswith(c) for t in vocabulary) < 16000)
+    query = parse(f"{letter}?* w/3 gas")  # an inner wildcard: > 1,024 words, < Lucene's 16,384
+    with pytest.raises(QueryTooBroad, match="more specific|fewer wildcards"):
+        parity.embedded.matching(query, ZONE)
+    assert parity.elastic.matching(query, ZONE) == oracle.search(query, parity.prepared, ZONE)
+    for text in (f"{letter}* w/3 gas", f"{letter}?*"):  # refused by neither
+        alone = parse(text)
+        assert parity.embedded.matching(alone, ZONE) == parity.elastic.matching(alone, ZONE)
