@@ -47,8 +47,10 @@ SETTINGS: dict[str, Any] = {
         "analyzer": {ANALYZER: {"type": "custom", "tokenizer": "custodia_spaces", "filter": []}},
     },
 }
+LAYOUT = 2  # bump when MAPPING or SETTINGS change: an index of another layout must be rebuilt
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",
+    "_meta": {"custodia_layout": LAYOUT},
     "_source": {"excludes": list(TEXT_FIELDS)},
     "properties": {
         **{name: {"type": "keyword"} for name in KEYWORD_FIELDS},
@@ -117,10 +119,29 @@ class ElasticEngine:
         self.client = Elasticsearch(url, request_timeout=timeout, retry_on_timeout=True,
                                     max_retries=3)
         self.alias = alias
+        self._layout_checked = False
 
     @property
     def name(self) -> str:
         return "elasticsearch"
+
+    def _check_layout(self) -> None:
+        """Refuse to search or write an index another version of Custodia laid out.
+
+        Its analysis differs, so its answers would silently differ from the embedded
+        engine's; a reindex builds the current layout beside it and switches.
+        """
+        if self._layout_checked:
+            return
+        try:
+            mappings = self.client.indices.get_mapping(index=self.alias)
+        except es_errors.NotFoundError:
+            return  # nothing indexed yet: the first write creates the current layout
+        for body in mappings.values():
+            if body["mappings"].get("_meta", {}).get("custodia_layout") != LAYOUT:
+                raise SearchError("The search index was built by an older version of Custodia; "
+                                  "rebuild it with `custodia reindex`")
+        self._layout_checked = True
 
     @contextmanager
     def _errors(self, paging: bool = False) -> Iterator[None]:
@@ -187,6 +208,8 @@ class ElasticEngine:
     def index(self, docs: Iterable[IndexDoc], version: int | None = None) -> dict[str, str]:
         """Add or replace documents; returns the refused ones' reasons by id."""
         with self._errors():
+            if not version:
+                self._check_layout()
             target = self._index_name(version) if version else self._ensure()
             actions = ({"_index": target, "_id": d.id, "_source": document(d)} for d in docs)
             failures: dict[str, str] = {}
@@ -239,6 +262,8 @@ class ElasticEngine:
             raise SearchError(f"Unknown sort '{spec.sort}'; use one of {', '.join(SORTS)}")
         if not 0 <= spec.size <= MAX_PAGE:
             raise SearchError(f"A page holds between 0 and {MAX_PAGE} hits")
+        with self._errors():
+            self._check_layout()
         request = self.request_body(spec)
         request["source"] = request.pop("_source")  # the client's name for it
         pit: str | None = None
@@ -280,6 +305,7 @@ class ElasticEngine:
         found: dict[str, str] = {}
         constant = {"constant_score": {"filter": compile_query(query, zone)}}
         with self._errors():
+            self._check_layout()
             try:
                 pit = self._open_pit()
             except es_errors.NotFoundError:

@@ -290,3 +290,24 @@ def test_unreachable_node_is_index_unavailable(unused_port: int) -> None:
         engine.index([_doc("x")])
     with pytest.raises(IndexUnavailable):
         engine.matching(parse("budget"), ZONE)
+
+
+def test_an_index_of_an_older_layout_is_refused_until_reindexed(elasticsearch_url: str) -> None:
+    alias = f"test-layout-{uuid.uuid4().hex[:8]}"
+    old = ElasticEngine(elasticsearch_url, alias=alias)
+    old.client.indices.create(index=f"{alias}-v1", mappings={"properties": {
+        "body": {"type": "text"}}}, aliases={alias: {}})  # as Custodia 0.1 laid it out
+    try:
+        engine = ElasticEngine(elasticsearch_url, alias=alias)
+        with pytest.raises(results.SearchError, match="custodia reindex"):
+            engine.search(SearchSpec(parse("budget"), ZONE))
+        with pytest.raises(results.SearchError, match="custodia reindex"):
+            engine.index([_doc("a", body="budget")])
+        version = engine.new_version()
+        assert engine.index([_doc("a", body="budget")], version=version) == {}
+        engine.activate(version)
+        engine.refresh()
+        assert ElasticEngine(elasticsearch_url, alias=alias).matching(parse("budget"), ZONE) == {
+            "a": "a"}
+    finally:
+        old.client.indices.delete(index=f"{alias}-v*")
