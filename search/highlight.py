@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 from fnmatch import translate
 
 from search import analysis
@@ -20,8 +20,27 @@ SCAN_LIMIT = 200_000  # characters of a long text looked at for marks
 WIDTH = 160
 
 
-def matcher(query: Node, field: str) -> Callable[[str], bool]:
-    """Does a normalized token match a positive word of `query` searched in `field`?"""
+@dataclass(frozen=True)
+class Marker:
+    """Which normalized words of a text to mark for a query, searched in one field."""
+
+    exact: frozenset[str]
+    patterns: re.Pattern[str] | None
+    stems: tuple[str, ...]  # the literal start of each pattern
+
+    def matches(self, token: str) -> bool:
+        return token in self.exact or bool(self.patterns and self.patterns.match(token))
+
+    def absent_from(self, text: str) -> bool:
+        """A cheap certainty that nothing is to be marked (ASCII text: folding is lower())."""
+        if not text.isascii():
+            return False
+        lowered = text.lower()
+        return not any(word in lowered for word in (*self.exact, *self.stems))
+
+
+def matcher(query: Node, field: str) -> Marker:
+    """The positive words of `query` that apply to `field` (negated ones are never marked)."""
     exact: set[str] = set()
     patterns: list[str] = []
     for leaf, negated in text_leaves(query):
@@ -31,31 +50,39 @@ def matcher(query: Node, field: str) -> Callable[[str], bool]:
         for phrase in phrases:
             for token in phrase:
                 if analysis.is_pattern(token):
-                    patterns.append(translate(token))
+                    patterns.append(token)
                 else:
                     exact.add(token)
-    compiled = re.compile("|".join(patterns)) if patterns else None
-    return lambda token: token in exact or bool(compiled and compiled.match(token))
+    stems = tuple(re.split(r"[*?]", p, maxsplit=1)[0] for p in patterns)
+    compiled = re.compile("|".join(translate(p) for p in patterns)) if patterns else None
+    return Marker(frozenset(exact), compiled, stems)
 
 
-def snippets(text: str, matches: Callable[[str], bool], count: int = 3) -> list[str]:
-    """Up to `count` fragments around marked words, HTML-escaped, marks as <mark>."""
+def snippets(text: str, marker: Marker, count: int = 3) -> list[str]:
+    """Up to `count` fragments around marked words, HTML-escaped, marks as <mark>.
+
+    Stops reading at the end of the last fragment, so a long text costs little when
+    its first matches are early.
+    """
     text = analysis.prepared_text(text[:SCAN_LIMIT])
-    marked = [(start, end) for start, end, tokens in analysis.spans(text)
-              if any(matches(t) for t in tokens)]
+    if marker.absent_from(text):
+        return []
     fragments: list[str] = []
-    index = 0
-    while index < len(marked) and len(fragments) < count:
-        start = max(0, marked[index][0] - WIDTH // 3)
-        stop = min(len(text), start + WIDTH)
-        inside = []
-        while index < len(marked) and marked[index][1] <= stop:
-            inside.append(marked[index])
-            index += 1
-        if not inside:  # a word longer than the window
-            inside, index = [marked[index]], index + 1
-            stop = inside[0][1]
-        fragments.append(_render(text, start, stop, inside))
+    window: tuple[int, int, list[tuple[int, int]]] | None = None
+    for start, end, tokens in analysis.spans(text):
+        if not any(marker.matches(t) for t in tokens):
+            continue
+        if window is not None and end <= window[1]:
+            window[2].append((start, end))
+            continue
+        if window is not None:
+            fragments.append(_render(text, *window))
+            if len(fragments) == count:
+                return fragments
+        first = max(0, start - WIDTH // 3)
+        window = (first, min(len(text), max(first + WIDTH, end)), [(start, end)])
+    if window is not None:
+        fragments.append(_render(text, *window))
     return fragments
 
 

@@ -10,15 +10,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.core.errors import BadRequest, ServiceUnavailable
 from app.core.settings import Settings
-from app.models import Document, Location
+from app.models import Document, DocumentText, Location
 from app.search.schemas import DocumentSummary, FacetBucket, SearchHit, SearchIn, SearchOut
 from search import highlight
 from search.ast import Node
@@ -72,44 +73,50 @@ def search(session: Session, engine: SearchEngine, settings: Settings, actor: Ac
     )
 
 
-def _sender(document: Document) -> str:
-    sender = document.sender or {}
-    name, email = sender.get("name", ""), sender.get("email", "")
+_SUMMARY = (Document.id, Document.kind, Document.subject, Document.sender, Document.sent_at,
+            Document.filename, Document.parent_id)
+
+
+def _sender(sender: dict[str, str] | None) -> str:
+    name, email = (sender or {}).get("name", ""), (sender or {}).get("email", "")
     return f"{name} <{email}>" if name and email else name or email
 
 
-def _summary(document: Document, settings: Settings, custodians: list[str]) -> DocumentSummary:
+def _summary(row: Row[Any], settings: Settings, custodians: list[str]) -> DocumentSummary:
     return DocumentSummary(
-        id=document.id, kind=document.kind.value, subject=document.subject,
-        sender=_sender(document), sent_at=document.sent_at,
-        sent_at_local=document.sent_at.astimezone(settings.zone).isoformat()
-        if document.sent_at else None,
-        filename=document.filename, custodians=custodians)
+        id=row.id, kind=row.kind.value, subject=row.subject, sender=_sender(row.sender),
+        sent_at=row.sent_at,
+        sent_at_local=row.sent_at.astimezone(settings.zone).isoformat() if row.sent_at else None,
+        filename=row.filename, custodians=custodians)
 
 
 def describe(session: Session, settings: Settings, query: Node, hits: list[Hit]) -> list[SearchHit]:
-    """The catalog's view of a page of hits, each with its family head and snippets."""
-    ids = {uuid.UUID(h.id) for h in hits} | {uuid.UUID(h.family_id) for h in hits}
-    documents = {d.id: d for d in session.scalars(
-        select(Document).where(Document.id.in_(ids)).options(selectinload(Document.text)))}
+    """The catalog's view of a page of hits, each with its family head and snippets.
+
+    Plain rows, not ORM objects, and only the start of each text: this runs on
+    every search, and its cost is the API's overhead over the engine's.
+    """
+    heads = {uuid.UUID(h.family_id) for h in hits}
+    text = func.substr(DocumentText.text, 1, highlight.SCAN_LIMIT).label("text")
+    rows = {row.id: row for row in session.execute(
+        select(*_SUMMARY, text).outerjoin(DocumentText, DocumentText.document_id == Document.id)
+        .where(Document.id.in_({uuid.UUID(h.id) for h in hits} | heads)))}
     custodians: dict[uuid.UUID, set[str]] = {}
     for document_id, custodian in session.execute(
-            select(Location.document_id, Location.custodian)
-            .where(Location.document_id.in_({uuid.UUID(h.family_id) for h in hits}))):
+            select(Location.document_id, Location.custodian).where(Location.document_id.in_(heads))):
         custodians.setdefault(document_id, set()).add(custodian)
-    matches = highlight.matcher(query, "body")
+    marker = highlight.matcher(query, "body")
     described = []
     for hit in hits:
-        document = documents.get(uuid.UUID(hit.id))
-        head = documents.get(uuid.UUID(hit.family_id))
-        if document is None or head is None:
+        row, head = rows.get(uuid.UUID(hit.id)), rows.get(uuid.UUID(hit.family_id))
+        if row is None or head is None:
             continue  # deleted from the catalog since it was indexed
         names = sorted(custodians.get(head.id, ()))
-        text = document.text.text if document.text else ""
+        body = row.text or ""
         described.append(SearchHit(
-            document=_summary(document, settings, names),
-            family=_summary(head, settings, names) if head.id != document.id else None,
-            parent_id=document.parent_id, score=hit.score,
-            snippets=highlight.snippets(text, matches) or ([highlight.opening(text)] if text else []),
+            document=_summary(row, settings, names),
+            family=_summary(head, settings, names) if head.id != row.id else None,
+            parent_id=row.parent_id, score=hit.score,
+            snippets=highlight.snippets(body, marker) or ([highlight.opening(body)] if body else []),
         ))
     return described
