@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import cast
 
+from search import embedded_facets
 from search.ast import TEXT_FIELDS, Node
 from search.documents import IndexDoc
 from search.embedded_query import (
@@ -35,23 +36,31 @@ from search.embedded_query import (
     near_holds,
 )
 from search.results import (
-    FACETS,
     SORTS,
     BadCursor,
     Hit,
     SearchError,
     SearchPage,
     SearchSpec,
-    sorted_facet,
 )
 
-SCHEMA_VERSION = 2  # PRAGMA user_version; the previous layout (docs, docs_fts) had none
+SCHEMA_VERSION = 3  # PRAGMA user_version; the previous layout (docs, docs_fts) had none
 _COLUMNS = ", ".join(f'"{field}"' for field in TEXT_FIELDS)
+# generation: of the indexing transaction that last wrote the document (see
+# search.embedded_facets); meta holds the latest one and the file's random uid.
+# Version 2 files get these in place.
+_GENERATIONS = (
+    "ALTER TABLE documents ADD COLUMN generation INTEGER NOT NULL DEFAULT 0",
+    "CREATE INDEX documents_generation ON documents (generation)",
+    "CREATE TABLE meta (uid TEXT NOT NULL, generation INTEGER NOT NULL)",
+    "INSERT INTO meta (uid, generation) VALUES (lower(hex(randomblob(16))), 0)",
+)
 SCHEMA = (
     """CREATE TABLE documents (
         doc INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, family_id TEXT NOT NULL,
         parent_id TEXT, kind TEXT NOT NULL, date INTEGER, month TEXT NOT NULL,
         sender_domain TEXT NOT NULL, has_attachment INTEGER NOT NULL)""",
+    *_GENERATIONS,
     "CREATE INDEX documents_kind ON documents (kind)",
     "CREATE INDEX documents_date ON documents (date)",  # date: epoch milliseconds, UTC
     """CREATE TABLE custodians (
@@ -66,19 +75,11 @@ SCHEMA = (
     f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
 _HITS = """CREATE TEMP TABLE hits (
-    doc INTEGER PRIMARY KEY, id TEXT, date INTEGER, kind TEXT, month TEXT, domain TEXT,
-    score REAL NOT NULL DEFAULT 0)"""
+    doc INTEGER PRIMARY KEY, id TEXT, date INTEGER, score REAL NOT NULL DEFAULT 0)"""
 # sort -> ORDER BY over temp.hits; undated documents come last either way, ties by id
 _ORDER = {"relevance": "h.score DESC, h.id", "newest": "h.date IS NULL, h.date DESC, h.id",
           "oldest": "h.date IS NULL, h.date, h.id"}
-_FACET_SQL = {
-    "custodian": "SELECT c.custodian, count(*) FROM temp.hits h CROSS JOIN custodians c "
-                 "ON c.doc = h.doc WHERE c.custodian != '' GROUP BY c.custodian",
-    "type": "SELECT kind, count(*) FROM temp.hits WHERE kind != '' GROUP BY kind",
-    "month": "SELECT month, count(*) FROM temp.hits WHERE month != '' GROUP BY month",
-    "sender_domain": "SELECT domain, count(*) FROM temp.hits WHERE domain != '' GROUP BY domain",
-}
-assert set(_FACET_SQL) == set(FACETS) and set(_ORDER) == set(SORTS)
+assert set(_ORDER) == set(SORTS)
 
 
 class EmbeddedEngine:
@@ -148,13 +149,15 @@ class EmbeddedEngine:
         with closing(self._open(version)) as connection:
             connection.execute("BEGIN IMMEDIATE")
             try:
+                generation = connection.execute(
+                    "UPDATE meta SET generation = generation + 1 RETURNING generation").fetchone()[0]
                 for doc in docs:
                     try:
                         date = epoch_ms(datetime.fromisoformat(doc.date)) if doc.date else None
                     except ValueError:
                         refused[doc.id] = f"date {doc.date!r} is not ISO 8601"
                         continue
-                    _write(connection, doc, date, terms)
+                    _write(connection, doc, date, generation, terms)
                 connection.executemany("INSERT OR IGNORE INTO terms (term, field) VALUES (?, ?)",
                                        ((t, f) for f, words in terms.items() for t in sorted(words)))
                 connection.execute("COMMIT")
@@ -180,12 +183,13 @@ class EmbeddedEngine:
             return dict(rows.fetchall())
 
     def search(self, spec: SearchSpec) -> SearchPage:
-        """Collect every hit (with its sort key) in a temp table, then page and count it.
+        """The hits' rowids, counted against the facet arrays, then the page.
 
         relevance: bm25 over the positive text leaves, higher first; a document found by
         metadata alone scores a neutral 0. newest/oldest: by date, undated last. Ties go
-        by id. The cursor is the last hit's sort key (urlsafe base64 of JSON), so a page
-        costs the same however deep it is.
+        by id. The cursor is the last hit's sort key (urlsafe base64 of JSON). A first
+        page is picked from the best-scored (or dated) few (see _first_page); a
+        later page, or one that way cannot settle, sorts every hit in a temp table.
         """
         if spec.sort not in SORTS:
             raise SearchError(f"Sort by one of: {', '.join(SORTS)}")
@@ -193,15 +197,18 @@ class EmbeddedEngine:
         with closing(self._open()) as connection:
             connection.execute("BEGIN")  # one snapshot for the hits, the page and the facets
             try:
+                path = connection.execute("PRAGMA database_list").fetchone()[2]
+                arrays = embedded_facets.snapshot(connection, path)  # starts the snapshot
                 compiled = compile_query(spec.query, spec.zone, _expander(connection))
-                _collect(connection, compiled, spec.sort == "relevance")
-                total = connection.execute("SELECT count(*) FROM temp.hits").fetchone()[0]
-                hits, cursor = _page(connection, spec, after)
-                facets = ({name: sorted_facet(dict(connection.execute(sql).fetchall()), name)
-                           for name, sql in _FACET_SQL.items()} if spec.facets else {})
+                rowids = _rowids(connection, compiled)
+                facets = arrays.count(rowids) if spec.facets else {}
+                page = None if after else _first_page(connection, spec, compiled, rowids, arrays)
+                if page is None:
+                    _collect(connection, compiled, spec.sort == "relevance")
+                    page = _page(connection, spec, after)
             finally:
                 connection.execute("ROLLBACK")
-        return SearchPage(total=int(total), hits=hits, facets=facets, cursor=cursor)
+        return SearchPage(total=len(rowids), hits=page[0], facets=facets, cursor=page[1])
 
 
 def _create(connection: sqlite3.Connection) -> None:
@@ -211,10 +218,13 @@ def _create(connection: sqlite3.Connection) -> None:
     try:
         stamp = connection.execute("PRAGMA user_version").fetchone()[0]
         tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if stamp != SCHEMA_VERSION and (stamp or tables):
+        if stamp == 2:  # the same but for the generations: add them in place
+            for statement in (*_GENERATIONS, f"PRAGMA user_version = {SCHEMA_VERSION}"):
+                connection.execute(statement)
+        elif stamp != SCHEMA_VERSION and (stamp or tables):
             raise SearchError("The search index was built by an older version of Custodia; "
                               "rebuild it with a reindex")
-        if not tables:
+        elif not tables:
             for statement in SCHEMA:
                 connection.execute(statement)
         connection.execute("COMMIT")
@@ -223,23 +233,23 @@ def _create(connection: sqlite3.Connection) -> None:
         raise
 
 
-def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None,
+def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, generation: int,
            terms: dict[str, set[str]]) -> None:
     """Add or replace one document; adds its words to `terms` (field -> words)."""
     fields = (doc.family_id, doc.parent_id, doc.kind, date, doc.month, doc.sender_domain,
-              int(doc.has_attachment))
+              int(doc.has_attachment), generation)
     row = connection.execute("SELECT doc FROM documents WHERE id = ?", (doc.id,)).fetchone()
     if row is None:
         rowid = connection.execute(
             "INSERT INTO documents (id, family_id, parent_id, kind, date, month, sender_domain, "
-            "has_attachment) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (doc.id, *fields)).lastrowid
+            "has_attachment, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (doc.id, *fields)).lastrowid
     else:
         rowid = row[0]
         connection.execute("DELETE FROM doc_text WHERE rowid = ?", (rowid,))
         connection.execute("DELETE FROM custodians WHERE doc = ?", (rowid,))
         connection.execute(
             "UPDATE documents SET family_id = ?, parent_id = ?, kind = ?, date = ?, month = ?, "
-            "sender_domain = ?, has_attachment = ? WHERE doc = ?", (*fields, rowid))
+            "sender_domain = ?, has_attachment = ?, generation = ? WHERE doc = ?", (*fields, rowid))
     streams = doc.streams()
     connection.execute(f"INSERT INTO doc_text (rowid, {_COLUMNS}) VALUES (?{', ?' * len(TEXT_FIELDS)})",
                        (rowid, *(streams[field] for field in TEXT_FIELDS)))
@@ -261,11 +271,22 @@ def _expander(connection: sqlite3.Connection) -> Expander:
     return expand
 
 
+def _rowids(connection: sqlite3.Connection, compiled: Compiled) -> list[int]:
+    """Every hit's rowid (group_concat: one string is cheaper than a row per hit)."""
+    if compiled.match is not None:
+        found = connection.execute("SELECT group_concat(rowid) FROM doc_text WHERE doc_text MATCH ?",
+                                   (compiled.match,))
+    else:
+        found = connection.execute(f"SELECT group_concat(d.doc) FROM documents d WHERE {compiled.where}",
+                                   compiled.params)
+    text = found.fetchone()[0]
+    return list(map(int, text.split(","))) if text else []
+
+
 def _collect(connection: sqlite3.Connection, compiled: Compiled, scored: bool) -> None:
     """Fill temp.hits; a query of text alone is one FTS5 pass that also yields bm25."""
     connection.execute(_HITS)
-    columns = "INSERT INTO temp.hits (doc, id, date, kind, month, domain, score) SELECT d.doc, d.id, " \
-              "d.date, d.kind, d.month, d.sender_domain"
+    columns = "INSERT INTO temp.hits (doc, id, date, score) SELECT d.doc, d.id, d.date"
     if compiled.match is not None:
         score = "-bm25(doc_text)" if scored else "0"  # bm25 is negative, lower is better
         connection.execute(f"{columns}, {score} FROM doc_text CROSS JOIN documents d "
@@ -276,6 +297,77 @@ def _collect(connection: sqlite3.Connection, compiled: Compiled, scored: bool) -
         connection.execute(
             "UPDATE temp.hits SET score = s.score FROM (SELECT rowid AS doc, -bm25(doc_text) AS score "
             "FROM doc_text WHERE doc_text MATCH ?) AS s WHERE hits.doc = s.doc", (compiled.scoring,))
+
+
+def _first_page(connection: sqlite3.Connection, spec: SearchSpec, compiled: Compiled,
+                rowids: list[int], arrays: embedded_facets.FacetSnapshot
+                ) -> tuple[list[Hit], str | None] | None:
+    """The first page from the few hits that can be on it, or None to leave it to _page.
+
+    relevance: the best-scored rows of the scoring MATCH (bm25 in SQLite's top-N sorter)
+    down to the (size+1)-th hit's score and every row tied with it; newest/oldest: the
+    hits dated at least as late (early) as the (size+1)-th, from the date array. Those
+    few are then ordered exactly as _page orders, ties by id.
+    """
+    size = max(spec.size, 0)
+    if not size or not rowids:
+        return [], None
+    scored = spec.sort == "relevance"
+    keys: dict[int, tuple[float | int, ...]]
+    if scored:
+        scores = _best_scores(connection, compiled, rowids, size + 1)
+        if scores is None:
+            return None
+        keys = {doc: (-score,) for doc, score in scores.items()}
+    else:
+        dated = arrays.latest(rowids, size + 1, newest=spec.sort == "newest")
+        if dated is None:
+            return None
+        newest = spec.sort == "newest"  # undated last either way
+        keys = {doc: (1, 0) if date is None else (0, -date if newest else date)
+                for doc, date in dated.items()}
+    rows = {row[0]: row[1:] for row in connection.execute(
+        "SELECT doc, id, family_id, parent_id, kind FROM documents WHERE doc IN "
+        "(SELECT value FROM json_each(?))", (json.dumps(list(keys)),))}
+    page = sorted(keys, key=lambda doc: (keys[doc], rows[doc][0]))[:size + 1]
+    hits = [Hit(rows[doc][0], rows[doc][1], rows[doc][2], rows[doc][3],
+                -keys[doc][0] if scored else None) for doc in page[:size]]
+    if len(page) <= size:
+        return hits, None
+    last = page[size - 1]
+    value = -keys[last][0] if scored else arrays.date(last)
+    return hits, _encode(spec.sort, value, rows[last][0])
+
+
+def _best_scores(connection: sqlite3.Connection, compiled: Compiled, rowids: list[int],
+                 need: int) -> dict[int, float] | None:
+    """Rowid -> score of the `need` best-scored hits and of every hit tied with the last.
+
+    None when fewer than `need` hits have a score (the rest score 0, in id order). When
+    the query is more than its MATCH, the hits filter the scoring rows before bm25 runs
+    (`+rowid`: a filter, not a per-rowid FTS5 look-up).
+    """
+    if compiled.match is not None:
+        sql, params = "", [compiled.match]
+    elif compiled.scoring is not None:
+        sql = " AND +rowid IN (SELECT value FROM json_each(?))"
+        params = [compiled.scoring, json.dumps(rowids)]
+    else:
+        return None
+    limit: int | None = max(16 * need, 500)  # room for ties; then all of them
+    while True:
+        rows = connection.execute(
+            f"SELECT rowid, -bm25(doc_text) AS score FROM doc_text WHERE doc_text MATCH ?{sql} "
+            "ORDER BY score DESC LIMIT ?", (*params, -1 if limit is None else limit)).fetchall()
+        if limit is None or len(rows) < limit:
+            if len(rows) < min(need, len(rowids)):
+                return None
+            break
+        if rows[-1][1] < rows[need - 1][1]:
+            break
+        limit = None
+    bar = rows[min(need, len(rows)) - 1][1]
+    return {doc: score for doc, score in rows if score >= bar}
 
 
 def _page(connection: sqlite3.Connection, spec: SearchSpec,

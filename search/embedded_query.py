@@ -36,6 +36,7 @@ import math
 import re
 from bisect import bisect_right
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -276,27 +277,70 @@ def _regex(token: str) -> re.Pattern[str]:
     return re.compile("".join(parts.get(c) or re.escape(c) for c in token))
 
 
+_Token = str | re.Pattern[str]  # a word as itself, a wildcard word as a regex
+
+
+def _token(token: str) -> _Token:
+    return _regex(token) if analysis.is_pattern(token) else token
+
+
+_Side = list[tuple[str | None, list[_Token]]]  # per phrase: its literal (no wildcards), its words
+
+
+def _side(phrases: list[list[str]]) -> _Side:
+    return [(None if any(analysis.is_pattern(t) for t in phrase) else " ".join(phrase),
+             [_token(t) for t in phrase]) for phrase in phrases]
+
+
 @lru_cache(maxsize=256)
-def _near_rule(spec: str) -> tuple[list[tuple[re.Pattern[str], int]], list[tuple[re.Pattern[str], int]],
-                                   int, bool]:
-    """Regexes finding every (overlapping) occurrence of each side's phrases, with their lengths."""
+def _near_rule(spec: str) -> tuple[_Side, _Side, int, bool]:
+    """Each side's phrases, the distance, and whether order matters."""
     left, right, distance, ordered = json.loads(spec)
-
-    def finders(phrases: list[list[str]]) -> list[tuple[re.Pattern[str], int]]:
-        return [(re.compile("(?<![^ ])(?=" + " ".join(_regex(t).pattern for t in phrase)
-                            + "(?![^ ]))"), len(phrase)) for phrase in phrases]
-    return finders(left), finders(right), int(distance), bool(ordered)
+    return _side(left), _side(right), int(distance), bool(ordered)
 
 
-def _occurrences(text: str, finders: list[tuple[re.Pattern[str], int]]) -> list[tuple[int, int]]:
-    """(first, last) word positions of every occurrence; a stream's words are split by single spaces."""
+def _literal_occurrences(text: str, phrase: str, width: int) -> list[tuple[int, int]]:
+    """(first, last) word positions of `phrase` (words without wildcards) in a stream.
+
+    str.find and str.count run in C: splitting long bodies into words was most of the
+    cost of a pre/N search.
+    """
     found: list[tuple[int, int]] = []
-    for finder, length in finders:
-        offset = position = 0
-        for hit in finder.finditer(text):
-            position += text.count(" ", offset, hit.start())
-            offset = hit.start()
-            found.append((position, position + length - 1))
+    counted = position = 0
+    start = text.find(phrase)
+    while start >= 0:
+        end = start + len(phrase)
+        if (start == 0 or text[start - 1] == " ") and (end == len(text) or text[end] == " "):
+            position += text.count(" ", counted, start)
+            counted = start
+            found.append((position, position + width - 1))
+        start = text.find(phrase, start + 1)
+    return found
+
+
+def _positions(words: list[str], token: _Token) -> list[int]:
+    if isinstance(token, str):  # list.index runs in C: most of the cost on long bodies
+        found, index = [], -1
+        with suppress(ValueError):
+            while True:
+                index = words.index(token, index + 1)
+                found.append(index)
+        return found
+    return [i for i, word in enumerate(words) if token.fullmatch(word)]
+
+
+def _holds(token: _Token, word: str) -> bool:
+    return token == word if isinstance(token, str) else token.fullmatch(word) is not None
+
+
+def _occurrences(words: list[str], phrases: list[list[_Token]]) -> list[tuple[int, int]]:
+    """(first, last) word positions of every occurrence of any of `phrases`."""
+    found: list[tuple[int, int]] = []
+    for first, *rest in phrases:
+        for start in _positions(words, first):
+            end = start + len(rest)
+            if end < len(words) and all(_holds(t, words[start + 1 + k]) for k, t in enumerate(rest)):
+                found.append((start, end))
     return found
 
 
@@ -315,12 +359,27 @@ def near_holds(spec: str, *columns: str | None) -> bool:
 
     Registered as an SQL function; `spec` is the JSON [left, right, distance, ordered].
     """
-    left_finders, right_finders, distance, ordered = _near_rule(spec)
+    left_side, right_side, distance, ordered = _near_rule(spec)
     for text in columns:
         if not text:
             continue
-        left = _occurrences(text, left_finders)
-        right = _occurrences(text, right_finders)
+        words: list[str] | None = None
+
+        def occurrences(side: _Side, text: str = text) -> list[tuple[int, int]]:
+            nonlocal words
+            found: list[tuple[int, int]] = []
+            for literal, tokens in side:
+                if literal is not None:
+                    found += _literal_occurrences(text, literal, len(tokens))
+                else:
+                    words = words if words is not None else text.split(" ")
+                    found += _occurrences(words, [tokens])
+            return found
+
+        left = occurrences(left_side)
+        if not left:
+            continue
+        right = occurrences(right_side)
         if _followed(left, right, distance) or (not ordered and _followed(right, left, distance)):
             return True
     return False

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from search import embedded_query
+from search import embedded, embedded_query
 from search.documents import IndexDoc
 from search.embedded import EmbeddedEngine
 from search.query import QueryError, parse
@@ -264,6 +266,54 @@ def test_refuses_an_index_of_the_older_layout(engine: EmbeddedEngine, tmp_path: 
         old.execute("CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT)")
     with pytest.raises(Exception, match="reindex"):
         engine.count()
+
+
+def test_facets_follow_another_process_writes(engine: EmbeddedEngine) -> None:
+    engine.index([doc("a", body="memo", custodians=["x"], month="2001-05"),
+                  doc("b", body="memo", custodians=["x", "y"], month="2001-06")])
+    assert engine.search(SearchSpec(parse("memo"), ZONE)).facets["custodian"] == [("x", 2), ("y", 1)]
+    # another process replaces "a" (new custodian, type and month) and adds "c"
+    script = ("import sys; from pathlib import Path; from search.documents import IndexDoc; "
+              "from search.embedded import EmbeddedEngine; EmbeddedEngine(Path(sys.argv[1])).index(["
+              "IndexDoc(id='a', family_id='a', kind='voicemail', body='memo', custodians=['z'], "
+              "month='2001-07'), IndexDoc(id='c', family_id='c', kind='email', body='memo', "
+              "custodians=['y'], month='2001-07')])")
+    subprocess.run([sys.executable, "-c", script, str(engine.directory)], check=True)
+    page = engine.search(SearchSpec(parse("memo"), ZONE))
+    assert page.total == 3
+    assert page.facets == {"custodian": [("y", 2), ("x", 1), ("z", 1)],
+                           "type": [("email", 2), ("voicemail", 1)],
+                           "month": [("2001-07", 2), ("2001-06", 1)], "sender_domain": []}
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("query", ["tie", "tie OR type:voicemail", "tie NOT type:voicemail",
+                                   "type:voicemail", "lone", "custodian:k"])
+def test_first_page_as_the_full_sort_would_give(engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch,
+                                                sort: str, query: str) -> None:
+    """Many tied scores and dates (past the first page's top-N) and undated hits."""
+    rng = random.Random(3)
+    engine.index([doc(f"d{rng.randint(0, 10**6):07}-{i}", body="tie " + "pad " * (i % 2),
+                      kind="voicemail" if i % 4 == 0 else "email", custodians=["k"],
+                      date=None if i % 7 == 0 else f"2001-0{1 + i % 2}-01T00:00:00Z")
+                  for i in range(1200)] + [doc("lone", body="lone")])
+
+    def first(size: int) -> tuple[object, ...]:
+        page = engine.search(SearchSpec(parse(query), ZONE, sort=sort, size=size))
+        return page.total, page.hits, page.facets, page.cursor
+    fast = [first(size) for size in (1, 20, 900)]
+    monkeypatch.setattr(embedded, "_first_page", lambda *args: None)
+    assert fast == [first(size) for size in (1, 20, 900)]
+
+
+def test_upgrades_an_index_without_generations(engine: EmbeddedEngine, tmp_path: Path) -> None:
+    engine.index([doc("a", body="memo", custodians=["x"])])
+    with sqlite3.connect(tmp_path / "index" / "index-v1.sqlite") as old:  # the version 2 layout
+        old.executescript("DROP INDEX documents_generation; ALTER TABLE documents DROP COLUMN "
+                          "generation; DROP TABLE meta; PRAGMA user_version = 2")
+    engine.index([doc("b", body="memo", custodians=["y"])])
+    page = engine.search(SearchSpec(parse("memo"), ZONE))
+    assert page.total == 2 and page.facets["custodian"] == [("x", 1), ("y", 1)]
 
 
 VOCAB = ["alpha", "alps", "beta", "bet", "gas", "gamma", "price", "prize", "été", "x"]
