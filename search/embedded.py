@@ -177,10 +177,7 @@ class EmbeddedEngine:
     def matching(self, query: Node, zone: str) -> dict[str, str]:
         with closing(self._open()) as connection:
             compiled = compile_query(query, zone, _expander(connection))
-            rows = connection.execute(
-                f"SELECT d.id, d.family_id FROM documents d WHERE {compiled.where}",
-                compiled.params)
-            return dict(rows.fetchall())
+            return dict(connection.execute(*_select(compiled, "d.id, d.family_id")).fetchall())
 
     def search(self, spec: SearchSpec) -> SearchPage:
         """The hits' rowids, counted against the facet arrays, then the page.
@@ -277,10 +274,18 @@ def _rowids(connection: sqlite3.Connection, compiled: Compiled) -> list[int]:
         found = connection.execute("SELECT group_concat(rowid) FROM doc_text WHERE doc_text MATCH ?",
                                    (compiled.match,))
     else:
-        found = connection.execute(f"SELECT group_concat(d.doc) FROM documents d WHERE {compiled.where}",
-                                   compiled.params)
+        found = connection.execute(*_select(compiled, "group_concat(d.doc)"))
     text = found.fetchone()[0]
     return list(map(int, text.split(","))) if text else []
+
+
+def _select(compiled: Compiled, columns: str) -> tuple[str, list[object]]:
+    """SELECT `columns` over the hits as `documents d`, driven by the text matches if it can."""
+    if compiled.driven is not None:
+        match, where, params = compiled.driven
+        return (f"SELECT {columns} FROM doc_text CROSS JOIN documents d ON d.doc = doc_text.rowid "
+                f"WHERE doc_text MATCH ? AND {where}", [match, *params])
+    return f"SELECT {columns} FROM documents d WHERE {compiled.where}", compiled.params
 
 
 def _collect(connection: sqlite3.Connection, compiled: Compiled, scored: bool) -> None:

@@ -378,3 +378,15 @@ def test_agrees_with_the_definition_on_random_queries(engine: EmbeddedEngine) ->
             page = engine.search(SearchSpec(tree, ZONE, sort=rng.choice(SORTS), size=100))
             assert (page.total, {h.id for h in page.hits}) == (len(expected), set(expected)), text
         checked += 1
+
+
+def test_text_and_filters_are_read_from_the_text_matches() -> None:
+    """The fast path for the commonest e-discovery search: terms within a custodian and dates."""
+    compile_query = embedded_query.compile_query
+
+    def expand(pattern: str, columns: tuple[str, ...], limit: int) -> list[str]:
+        return []
+
+    driven = compile_query(parse("gas custodian:allen-p date:2001"), ZONE, expand).driven
+    assert driven is not None and driven[0] == '"gas"' and "EXISTS" in driven[1]
+    assert compile_query(parse("custodian:allen-p date:2001"), ZONE, expand).driven is None

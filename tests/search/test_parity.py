@@ -46,7 +46,8 @@ QUERIES = [
     # dates (whole days in America/Denver)
     "date:2001-01-01..2001-03-31", "date:2001-05", "after:2001-12-31", "before:2000-01-01",
     "date:..1999-12-31 gas", "california date:2001-01..2001-06", "gas AND NOT date:2001",
-    "date:2001-11..2001-12 custodian:allen-p",
+    "date:2001-11..2001-12 custodian:allen-p", "custodian:allen-p gas",
+    "custodian:b* price type:email NOT date:2000",
     # non-Latin text, folded the same way (й is и with a breve: accents are removed)
     "налоговой", '"налоговой декларации"',
 ]
