@@ -28,6 +28,7 @@ from search.results import (
     SORTS,
     BadCursor,
     Hit,
+    IndexOutdated,
     QueryTooBroad,
     SearchError,
     SearchPage,
@@ -139,7 +140,7 @@ class ElasticEngine:
             return  # nothing indexed yet: the first write creates the current layout
         for body in mappings.values():
             if body["mappings"].get("_meta", {}).get("custodia_layout") != LAYOUT:
-                raise SearchError("The search index was built by an older version of Custodia; "
+                raise IndexOutdated("The search index was built by an older version of Custodia; "
                                   "rebuild it with `custodia reindex`")
         self._layout_checked = True
 

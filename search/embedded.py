@@ -39,6 +39,7 @@ from search.results import (
     SORTS,
     BadCursor,
     Hit,
+    IndexOutdated,
     SearchError,
     SearchPage,
     SearchSpec,
@@ -219,8 +220,8 @@ def _create(connection: sqlite3.Connection) -> None:
             for statement in (*_GENERATIONS, f"PRAGMA user_version = {SCHEMA_VERSION}"):
                 connection.execute(statement)
         elif stamp != SCHEMA_VERSION and (stamp or tables):
-            raise SearchError("The search index was built by an older version of Custodia; "
-                              "rebuild it with a reindex")
+            raise IndexOutdated("The search index was built by an older version of Custodia; "
+                              "rebuild it with `custodia reindex`")
         elif not tables:
             for statement in SCHEMA:
                 connection.execute(statement)

@@ -25,6 +25,10 @@ class BadCursor(SearchError):
     pass
 
 
+class IndexOutdated(SearchError):
+    """The index was laid out by another version of Custodia: `custodia reindex` rebuilds it."""
+
+
 @dataclass(frozen=True)
 class SearchSpec:
     query: Node

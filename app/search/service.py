@@ -26,7 +26,7 @@ from search.ast import Node
 from search.documents import IndexUnavailable
 from search.engines import SearchEngine
 from search.query import QueryError, parse
-from search.results import Hit, SearchError, SearchSpec
+from search.results import Hit, IndexOutdated, SearchError, SearchSpec
 
 
 class QuerySyntaxError(BadRequest):
@@ -48,6 +48,8 @@ def parse_query(text: str, term: int | None = None) -> Node:
 def engine_errors() -> Iterator[None]:
     try:
         yield
+    except IndexOutdated as exc:  # not the searcher's fault: the server needs a reindex
+        raise ServiceUnavailable(str(exc)) from None
     except SearchError as exc:
         raise BadRequest(str(exc)) from None
     except IndexUnavailable:

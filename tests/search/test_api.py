@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -186,6 +187,18 @@ def test_saved_searches_keep_query_author_time_and_count(
     assert entries["saved_search.create"].details["after"]["hit_count"] == len(expected)
     assert entries["saved_search.delete"].details["before"]["query"] == "budget"
     assert entries["saved_search.create"].actor == author.username
+
+
+def test_an_index_of_an_older_layout_answers_503_until_reindexed(
+    client: TestClient, clerk: dict[str, str], settings: Settings,
+) -> None:
+    index = settings.data_dir / "search"
+    index.mkdir(parents=True, exist_ok=True)
+    (index / "current").write_text("1")
+    with sqlite3.connect(index / "index-v1.sqlite") as old:  # as Custodia 0.1 laid it out
+        old.execute("CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT)")
+    response = client.post("/api/v1/search", headers=clerk, json={"query": "budget"})
+    assert response.status_code == 503 and "custodia reindex" in response.json()["detail"]
 
 
 def test_an_auditor_cannot_search(client: TestClient, make_user: MakeUser,

@@ -299,9 +299,9 @@ def test_an_index_of_an_older_layout_is_refused_until_reindexed(elasticsearch_ur
         "body": {"type": "text"}}}, aliases={alias: {}})  # as Custodia 0.1 laid it out
     try:
         engine = ElasticEngine(elasticsearch_url, alias=alias)
-        with pytest.raises(results.SearchError, match="custodia reindex"):
+        with pytest.raises(results.IndexOutdated, match="custodia reindex"):
             engine.search(SearchSpec(parse("budget"), ZONE))
-        with pytest.raises(results.SearchError, match="custodia reindex"):
+        with pytest.raises(results.IndexOutdated, match="custodia reindex"):
             engine.index([_doc("a", body="budget")])
         version = engine.new_version()
         assert engine.index([_doc("a", body="budget")], version=version) == {}

@@ -19,7 +19,7 @@ from search import embedded, embedded_query
 from search.documents import IndexDoc
 from search.embedded import EmbeddedEngine
 from search.query import QueryError, parse
-from search.results import SORTS, BadCursor, QueryTooBroad, SearchSpec
+from search.results import SORTS, BadCursor, IndexOutdated, QueryTooBroad, SearchSpec
 from tests.search import oracle
 
 ZONE = "America/Denver"
@@ -264,7 +264,7 @@ def test_versions(engine: EmbeddedEngine, tmp_path: Path) -> None:
 def test_refuses_an_index_of_the_older_layout(engine: EmbeddedEngine, tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "index" / "index-v1.sqlite") as old:
         old.execute("CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT)")
-    with pytest.raises(Exception, match="reindex"):
+    with pytest.raises(IndexOutdated, match="custodia reindex"):
         engine.count()
 
 
