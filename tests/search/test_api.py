@@ -22,13 +22,14 @@ from app.audit.service import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.demo.generator import generate
+from app.main import create_app
 from app.models import AuditEntry, Document, DocumentKind, Role, User
 from ingest import indexer, jobs
 from ingest.runtime import Runtime
 from search import analysis
 from search.documents import IndexDoc
 from search.query import parse
-from tests.conftest import MakeUser
+from tests.conftest import TEST_PASSWORD, MakeUser
 from tests.search import oracle
 
 Headers = Callable[[User], dict[str, str]]
@@ -244,3 +245,34 @@ def test_any_query_answers_200_or_a_clear_400(
         assert problem["detail"] and problem["code"] in ("query_syntax", "bad_request")
         if problem["code"] == "query_syntax":
             assert 0 <= problem["position"] <= len(text)
+
+
+def test_the_api_answers_the_same_over_elasticsearch(
+    settings: Settings, database: Database, indexed: list[IndexDoc], elasticsearch_url: str,
+    make_user: MakeUser, tmp_path: Path,
+) -> None:
+    """The app does not know which engine it runs on: same totals, hits and facets."""
+    scaled = settings.model_copy(update={"elasticsearch_url": elasticsearch_url,
+                                         "index_name": f"test-api-{tmp_path.name.lower()}"})
+    engine = Runtime.open(scaled, database).engine
+    indexer.rebuild(database, engine, ZONE)
+    engine.refresh()
+    user = make_user(Role.clerk)
+    answers = []
+    try:
+        for app_settings in (settings, scaled):
+            with TestClient(create_app(app_settings)) as client:
+                token = client.post("/api/v1/auth/token", data={
+                    "username": user.username, "password": TEST_PASSWORD}).json()["access_token"]
+                headers = {"Authorization": f"Bearer {token}"}
+                body = {"query": "council OR budget* NOT type:voicemail", "sort": "newest",
+                        "size": 200}
+                answers.append(client.post("/api/v1/search", headers=headers, json=body).json())
+    finally:
+        engine.client.indices.delete(index=f"{scaled.index_name}-v*")  # type: ignore[attr-defined]
+    embedded, elastic = answers
+    assert embedded["total"] == elastic["total"] > 0
+    assert embedded["facets"] == elastic["facets"]
+    assert [h["document"]["id"] for h in embedded["hits"]] == [
+        h["document"]["id"] for h in elastic["hits"]]
+    assert [h["snippets"] for h in embedded["hits"]] == [h["snippets"] for h in elastic["hits"]]
