@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from search import embedded, embedded_query
+from search import embedded_pages, embedded_query
 from search.documents import IndexDoc
 from search.embedded import EmbeddedEngine
 from search.query import QueryError, parse
@@ -302,7 +302,7 @@ def test_first_page_as_the_full_sort_would_give(engine: EmbeddedEngine, monkeypa
         page = engine.search(SearchSpec(parse(query), ZONE, sort=sort, size=size))
         return page.total, page.hits, page.facets, page.cursor
     fast = [first(size) for size in (1, 20, 900)]
-    monkeypatch.setattr(embedded, "_first_page", lambda *args: None)
+    monkeypatch.setattr(embedded_pages, "first_page", lambda *args: None)
     assert fast == [first(size) for size in (1, 20, 900)]
 
 
