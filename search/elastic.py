@@ -48,7 +48,7 @@ SETTINGS: dict[str, Any] = {
         "analyzer": {ANALYZER: {"type": "custom", "tokenizer": "custodia_spaces", "filter": []}},
     },
 }
-LAYOUT = 2  # bump when MAPPING or SETTINGS change: an index of another layout must be rebuilt
+LAYOUT = 3  # bump when MAPPING or SETTINGS change: an index of another layout must be rebuilt
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "_meta": {"custodia_layout": LAYOUT},
@@ -56,6 +56,9 @@ MAPPING: dict[str, Any] = {
     "properties": {
         **{name: {"type": "keyword"} for name in KEYWORD_FIELDS},
         **{name: {"type": "text", "analyzer": ANALYZER} for name in TEXT_FIELDS},
+        # exact addresses, lower-cased, for aggregations and exact look-ups; the query
+        # language searches the address words (sender, to, ...) on both engines alike
+        "sender_address": {"type": "keyword"}, "recipient_addresses": {"type": "keyword"},
         "date": {"type": "date"},
         "has_attachment": {"type": "boolean"},
     },
@@ -85,9 +88,19 @@ def document(doc: IndexDoc) -> dict[str, Any]:
             body[name] = value
     if doc.date:
         body["date"] = doc.date
+    if sender := _address(doc.sender):
+        body["sender_address"] = sender
+    if recipients := sorted({_address(a) for a in doc.to + doc.cc + doc.bcc} - {""}):
+        body["recipient_addresses"] = recipients
     body["has_attachment"] = doc.has_attachment
     body.update({name: text for name, text in doc.streams().items() if text})
     return body
+
+
+def _address(entry: str) -> str:
+    """The address of a "Name <address>" entry, lower-cased; "" when it has none."""
+    start, end = entry.rfind("<"), entry.rfind(">")
+    return entry[start + 1:end].strip().lower() if 0 <= start < end else ""
 
 
 def encode_cursor(sort: str, after: list[Any], pit: str | None) -> str:

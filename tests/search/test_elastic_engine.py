@@ -311,3 +311,16 @@ def test_an_index_of_an_older_layout_is_refused_until_reindexed(elasticsearch_ur
             "a": "a"}
     finally:
         old.client.indices.delete(index=f"{alias}-v*")
+
+
+def test_exact_addresses_are_keywords(engine: ElasticEngine) -> None:
+    assert engine.index([_doc("a", sender="Jeff Skilling <Jeff.Skilling@Enron.com>",
+                              to=["Ken <ken@enron.com>", "no address"],
+                              cc=["ken@enron.com <KEN@enron.com>"])]) == {}
+    engine.refresh()
+    found = engine.client.search(index=engine.alias, query={"bool": {"filter": [
+        {"term": {"sender_address": "jeff.skilling@enron.com"}},
+        {"term": {"recipient_addresses": "ken@enron.com"}}]}}, docvalue_fields=[
+        "recipient_addresses"])["hits"]["hits"]
+    assert [h["_id"] for h in found] == ["a"]
+    assert found[0]["fields"]["recipient_addresses"] == ["ken@enron.com"]
