@@ -42,9 +42,18 @@ def _custodians(session: Session, families: set[uuid.UUID]) -> dict[uuid.UUID, l
     return {family: sorted(names) for family, names in found.items()}
 
 
+def _email(entry: dict[str, str] | None) -> str:
+    return (entry or {}).get("email", "").strip().lower()
+
+
 def _domain(entry: dict[str, str] | None) -> str:
-    address = (entry or {}).get("email", "")
-    return address.rpartition("@")[2].lower() if "@" in address else ""
+    address = _email(entry)
+    return address.rpartition("@")[2] if "@" in address else ""
+
+
+def _recipients(recipients: dict[str, list[dict[str, str]]]) -> list[str]:
+    found = {_email(a) for field in ("to", "cc", "bcc") for a in recipients.get(field, [])}
+    return sorted(found - {""})
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -76,7 +85,8 @@ def as_index_docs(session: Session, documents: list[Document], zone: str) -> lis
             bcc=[_address(a) for a in d.recipients.get("bcc", [])],
             date=_iso(d.sent_at or family_dates.get(d.family_id)),
             month=_month(d.sent_at or family_dates.get(d.family_id), tz),
-            sender_domain=_domain(d.sender), filename=d.filename,
+            sender_domain=_domain(d.sender), sender_address=_email(d.sender),
+            recipient_addresses=_recipients(d.recipients), filename=d.filename,
             content_type=d.content_type, has_attachment=d.id in with_children,
             thread_id=d.thread_id,
         )

@@ -81,3 +81,13 @@ def pattern_tokens(text: str) -> list[str]:
 
 def is_pattern(token: str) -> bool:
     return any(c in token for c in WILDCARDS)
+
+
+def literal_start(token: str) -> str:
+    """What a wildcard word holds before its first wildcard (all of a plain word)."""
+    return re.split(r"[*?]", token, maxsplit=1)[0]
+
+
+def pattern_regex(token: str) -> re.Pattern[str]:
+    """A word with wildcards as a regex, to `fullmatch` against one normalized word."""
+    return re.compile("".join({"*": ".*", "?": "."}.get(c) or re.escape(c) for c in token))

@@ -24,6 +24,8 @@ class IndexDoc:
     date: str | None = None  # ISO 8601 with offset
     month: str = ""  # YYYY-MM of `date` in the city's time zone
     sender_domain: str = ""
+    sender_address: str = ""  # exact, lower-cased
+    recipient_addresses: list[str] = field(default_factory=list)  # to, cc, bcc: exact, lower-cased
     filename: str = ""
     content_type: str = ""
     has_attachment: bool = False

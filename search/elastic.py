@@ -37,8 +37,10 @@ from search.results import (
 )
 
 ALIAS = "custodia-documents"
+# sender_address, recipient_addresses: exact, for aggregations and look-ups; the query
+# language searches the address words (sender, to, ...) on both engines alike
 KEYWORD_FIELDS = ("id", "family_id", "parent_id", "kind", "custodians", "month", "sender_domain",
-                  "content_type", "thread_id")
+                  "sender_address", "recipient_addresses", "content_type", "thread_id")
 ANALYZER = "custodia_tokens"
 SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,  # one shard: exact facet counts and a single scoring space
@@ -56,9 +58,6 @@ MAPPING: dict[str, Any] = {
     "properties": {
         **{name: {"type": "keyword"} for name in KEYWORD_FIELDS},
         **{name: {"type": "text", "analyzer": ANALYZER} for name in TEXT_FIELDS},
-        # exact addresses, lower-cased, for aggregations and exact look-ups; the query
-        # language searches the address words (sender, to, ...) on both engines alike
-        "sender_address": {"type": "keyword"}, "recipient_addresses": {"type": "keyword"},
         "date": {"type": "date"},
         "has_attachment": {"type": "boolean"},
     },
@@ -88,19 +87,9 @@ def document(doc: IndexDoc) -> dict[str, Any]:
             body[name] = value
     if doc.date:
         body["date"] = doc.date
-    if sender := _address(doc.sender):
-        body["sender_address"] = sender
-    if recipients := sorted({_address(a) for a in doc.to + doc.cc + doc.bcc} - {""}):
-        body["recipient_addresses"] = recipients
     body["has_attachment"] = doc.has_attachment
     body.update({name: text for name, text in doc.streams().items() if text})
     return body
-
-
-def _address(entry: str) -> str:
-    """The address of a "Name <address>" entry, lower-cased; "" when it has none."""
-    start, end = entry.rfind("<"), entry.rfind(">")
-    return entry[start + 1:end].strip().lower() if 0 <= start < end else ""
 
 
 def encode_cursor(sort: str, after: list[Any], pit: str | None) -> str:

@@ -21,7 +21,7 @@ from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
-from search import embedded_facets
+from search import analysis, embedded_facets
 from search import embedded_pages as pages
 from search.ast import TEXT_FIELDS, Node
 from search.documents import IndexDoc
@@ -252,7 +252,7 @@ def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, gene
 def _expander(connection: sqlite3.Connection) -> Expander:
     def expand(pattern: str, columns: tuple[str, ...], limit: int) -> list[str]:
         """Index words matching `pattern`: a term range on its literal start, then GLOB."""
-        stem = pattern[:min(i for i in (pattern.find("*"), pattern.find("?")) if i >= 0)]
+        stem = analysis.literal_start(pattern)
         marks = ", ".join("?" * len(columns))
         rows = connection.execute(
             "SELECT DISTINCT term FROM terms WHERE term >= ? AND term < ? AND term GLOB ? "

@@ -123,11 +123,6 @@ def _driven(node: Node, zone: str, expand: Expander) -> tuple[str, str, list[obj
     return match, where, checks.params
 
 
-def _stem(token: str) -> str:
-    """The literal start of a pattern, before its first wildcard."""
-    return re.split(r"[*?]", token, maxsplit=1)[0]
-
-
 def _quoted(word: str) -> str:
     return f'"{word}"'
 
@@ -292,23 +287,18 @@ def _may_share(a: str, b: str) -> bool:
     if not analysis.is_pattern(a) and not analysis.is_pattern(b):
         return a == b
     if not analysis.is_pattern(a):
-        return _regex(b).fullmatch(a) is not None
+        return analysis.pattern_regex(b).fullmatch(a) is not None
     if not analysis.is_pattern(b):
-        return _regex(a).fullmatch(b) is not None
-    return _stem(a).startswith(_stem(b)) or _stem(b).startswith(_stem(a))
-
-
-def _regex(token: str) -> re.Pattern[str]:
-    """A token as a regex over one word of a stored stream (words never hold spaces)."""
-    parts = {"*": "[^ ]*", "?": "[^ ]"}
-    return re.compile("".join(parts.get(c) or re.escape(c) for c in token))
+        return analysis.pattern_regex(a).fullmatch(b) is not None
+    start_a, start_b = analysis.literal_start(a), analysis.literal_start(b)
+    return start_a.startswith(start_b) or start_b.startswith(start_a)
 
 
 _Token = str | re.Pattern[str]  # a word as itself, a wildcard word as a regex
 
 
 def _token(token: str) -> _Token:
-    return _regex(token) if analysis.is_pattern(token) else token
+    return analysis.pattern_regex(token) if analysis.is_pattern(token) else token
 
 
 _Side = list[tuple[str | None, list[_Token]]]  # per phrase: its literal (no wildcards), its words

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from fnmatch import translate
 
 from search import analysis
 from search.ast import Node, Words, text_leaves
@@ -29,7 +28,7 @@ class Marker:
     stems: tuple[str, ...]  # the literal start of each pattern
 
     def matches(self, token: str) -> bool:
-        return token in self.exact or bool(self.patterns and self.patterns.match(token))
+        return token in self.exact or bool(self.patterns and self.patterns.fullmatch(token))
 
     def absent_from(self, text: str) -> bool:
         """A cheap certainty that nothing is to be marked (ASCII text: folding is lower())."""
@@ -53,8 +52,9 @@ def matcher(query: Node, field: str) -> Marker:
                     patterns.append(token)
                 else:
                     exact.add(token)
-    stems = tuple(re.split(r"[*?]", p, maxsplit=1)[0] for p in patterns)
-    compiled = re.compile("|".join(translate(p) for p in patterns)) if patterns else None
+    stems = tuple(analysis.literal_start(p) for p in patterns)
+    compiled = (re.compile("|".join(f"(?:{analysis.pattern_regex(p).pattern})" for p in patterns))
+                if patterns else None)
     return Marker(frozenset(exact), compiled, stems)
 
 

@@ -93,6 +93,19 @@ def test_a_hit_in_an_attachment_shows_its_email_snippet_and_facets(
     assert entry.details["query"] == f"attachment:{word}"
 
 
+def test_index_copies_carry_exact_lower_cased_addresses(
+    indexed: list[IndexDoc], database: Database,
+) -> None:
+    with database.reading() as session:
+        mail = {str(d.id): d for d in session.scalars(select(Document).where(
+            Document.kind == DocumentKind.email))}
+    doc = next(d for d in indexed if d.id in mail and d.recipient_addresses)
+    source = mail[doc.id]
+    assert doc.sender_address == source.sender["email"].lower()  # type: ignore[index]
+    assert doc.recipient_addresses == sorted({a["email"].lower() for field in ("to", "cc", "bcc")
+                                              for a in source.recipients.get(field, [])})
+
+
 def test_pages_follow_the_cursor_newest_first(
     client: TestClient, clerk: dict[str, str], indexed: list[IndexDoc],
 ) -> None:
