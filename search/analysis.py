@@ -22,7 +22,7 @@ from collections.abc import Iterator
 MAX_TOKEN = 100
 WILDCARDS = "*?"
 
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")
 _PATTERN_WORD = re.compile(r"(?:[^\W_]|[*?])+")
 
 
@@ -47,8 +47,8 @@ def _prepared(text: str) -> str:
 
 def spans(text: str) -> Iterator[tuple[int, int, list[str]]]:
     """(start, end, tokens) for each word of `text` as returned by `prepared_text`."""
-    for match in _WORD.finditer(text):
-        tokens = _split(match.group(), _WORD)
+    for match in WORD.finditer(text):
+        tokens = _split(match.group(), WORD)
         if tokens:
             yield match.start(), match.end(), tokens
 
@@ -61,8 +61,8 @@ def prepared_text(text: str) -> str:
 def tokens(text: str) -> list[str]:
     """The words of `text`, normalized, in order."""
     found: list[str] = []
-    for match in _WORD.finditer(_prepared(text)):
-        found.extend(_split(match.group(), _WORD))
+    for match in WORD.finditer(_prepared(text)):
+        found.extend(_split(match.group(), WORD))
     return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from search import analysis
@@ -25,17 +26,26 @@ class Marker:
 
     exact: frozenset[str]
     patterns: re.Pattern[str] | None
-    stems: tuple[str, ...]  # the literal start of each pattern
+    starts: re.Pattern[str] | None  # ASCII text: where a word to mark may begin
 
     def matches(self, token: str) -> bool:
         return token in self.exact or bool(self.patterns and self.patterns.fullmatch(token))
 
-    def absent_from(self, text: str) -> bool:
-        """A cheap certainty that nothing is to be marked (ASCII text: folding is lower())."""
-        if not text.isascii():
-            return False
-        lowered = text.lower()
-        return not any(word in lowered for word in (*self.exact, *self.stems))
+    def marked(self, text: str) -> Iterator[tuple[int, int]]:
+        """(start, end) of each word of `text` (as `prepared_text` returns it) to mark."""
+        if self.starts is None:
+            return
+        if not text.isascii():  # folding may change letters: read every word
+            for start, end, tokens in analysis.spans(text):
+                if any(self.matches(t) for t in tokens):
+                    yield start, end
+            return
+        # An ASCII word's token is the word lower-cased: only words that begin like
+        # a query word can match, and one regex scan in C finds those.
+        for candidate in self.starts.finditer(text):
+            word = analysis.WORD.match(text, candidate.start())
+            if word is not None and self.matches(word.group().lower()[:analysis.MAX_TOKEN]):
+                yield word.start(), word.end()
 
 
 def matcher(query: Node, field: str) -> Marker:
@@ -52,10 +62,12 @@ def matcher(query: Node, field: str) -> Marker:
                     patterns.append(token)
                 else:
                     exact.add(token)
-    stems = tuple(analysis.literal_start(p) for p in patterns)
     compiled = (re.compile("|".join(f"(?:{analysis.pattern_regex(p).pattern})" for p in patterns))
                 if patterns else None)
-    return Marker(frozenset(exact), compiled, stems)
+    beginnings = sorted(exact | {analysis.literal_start(p) for p in patterns})
+    starts = (re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, beginnings)) + ")",
+                         re.IGNORECASE) if beginnings else None)
+    return Marker(frozenset(exact), compiled, starts)
 
 
 def snippets(text: str, marker: Marker, count: int = 3) -> list[str]:
@@ -65,13 +77,9 @@ def snippets(text: str, marker: Marker, count: int = 3) -> list[str]:
     its first matches are early.
     """
     text = analysis.prepared_text(text[:SCAN_LIMIT])
-    if marker.absent_from(text):
-        return []
     fragments: list[str] = []
     window: tuple[int, int, list[tuple[int, int]]] | None = None
-    for start, end, tokens in analysis.spans(text):
-        if not any(marker.matches(t) for t in tokens):
-            continue
+    for start, end in marker.marked(text):
         if window is not None and end <= window[1]:
             window[2].append((start, end))
             continue

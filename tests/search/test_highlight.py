@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from search import analysis
 from search.highlight import matcher, opening, snippets
 from search.query import parse
 
@@ -39,3 +43,17 @@ def test_opening_is_escaped_and_cut() -> None:
     cut = opening("<x> " + "a " * 200)
     assert cut.startswith("&lt;x&gt; a a") and cut.endswith("…") and len(cut) < 180
     assert opening("short") == "short"
+
+
+WORDS = ["gas", "degas", "Gas", "GASOLINE", "price", "prices", "x" * 120, "a_b", "k9", "9k", "pr1ce"]
+
+
+@given(st.lists(st.sampled_from(WORDS + [" ", ", ", "-", "_", "\n"]), max_size=40),
+       st.sampled_from(["gas", "price?", "gas*", "pr*ce", "x" * 100, "k9 OR b", '"a b"']))
+def test_ascii_text_marks_exactly_the_words_the_definition_marks(parts: list[str],
+                                                                 query: str) -> None:
+    text = "".join(parts)
+    marker = matcher(parse(query), "body")
+    by_definition = [(start, end) for start, end, tokens in analysis.spans(text)
+                     if any(marker.matches(t) for t in tokens)]
+    assert list(marker.marked(text)) == by_definition
