@@ -13,7 +13,10 @@ import json
 import sqlite3
 from typing import cast
 
+import numpy as np
+
 from search import embedded_facets
+from search.embedded_facets import Rowids
 from search.embedded_query import Compiled
 from search.results import SORTS, BadCursor, Hit, SearchSpec
 
@@ -25,7 +28,7 @@ _ORDER = {"relevance": "h.score DESC, h.id", "newest": "h.date IS NULL, h.date D
 assert set(_ORDER) == set(SORTS)
 
 
-def rowids(connection: sqlite3.Connection, compiled: Compiled) -> list[int]:
+def rowids(connection: sqlite3.Connection, compiled: Compiled) -> Rowids:
     """Every hit's rowid (group_concat: one string is cheaper than a row per hit)."""
     if compiled.match is not None:
         found = connection.execute("SELECT group_concat(rowid) FROM doc_text WHERE doc_text MATCH ?",
@@ -33,7 +36,7 @@ def rowids(connection: sqlite3.Connection, compiled: Compiled) -> list[int]:
     else:
         found = connection.execute(*select(compiled, "group_concat(d.doc)"))
     text = found.fetchone()[0]
-    return list(map(int, text.split(","))) if text else []
+    return np.fromstring(text or "", dtype=np.int64, sep=",")
 
 
 def select(compiled: Compiled, columns: str) -> tuple[str, list[object]]:
@@ -62,7 +65,7 @@ def collect(connection: sqlite3.Connection, compiled: Compiled, scored: bool) ->
 
 
 def first_page(connection: sqlite3.Connection, spec: SearchSpec, compiled: Compiled,
-                rowids: list[int], arrays: embedded_facets.FacetSnapshot
+                rowids: Rowids, arrays: embedded_facets.FacetSnapshot
                 ) -> tuple[list[Hit], str | None] | None:
     """The first page from the few hits that can be on it, or None to leave it to _page.
 
@@ -72,7 +75,7 @@ def first_page(connection: sqlite3.Connection, spec: SearchSpec, compiled: Compi
     few are then ordered exactly as _page orders, ties by id.
     """
     size = max(spec.size, 0)
-    if not size or not rowids:
+    if not size or not len(rowids):
         return [], None
     scored = spec.sort == "relevance"
     keys: dict[int, tuple[float | int, ...]]
@@ -101,7 +104,7 @@ def first_page(connection: sqlite3.Connection, spec: SearchSpec, compiled: Compi
     return hits, _encode(spec.sort, value, rows[last][0])
 
 
-def _best_scores(connection: sqlite3.Connection, compiled: Compiled, rowids: list[int],
+def _best_scores(connection: sqlite3.Connection, compiled: Compiled, rowids: Rowids,
                  need: int) -> dict[int, float] | None:
     """Rowid -> score of the `need` best-scored hits and of every hit tied with the last.
 
@@ -113,7 +116,7 @@ def _best_scores(connection: sqlite3.Connection, compiled: Compiled, rowids: lis
         sql, params = "", [compiled.match]
     elif compiled.scoring is not None:
         sql = " AND +rowid IN (SELECT value FROM json_each(?))"
-        params = [compiled.scoring, json.dumps(rowids)]
+        params = [compiled.scoring, json.dumps(rowids.tolist())]
     else:
         return None
     limit: int | None = max(16 * need, 500)  # room for ties; then all of them
