@@ -1,4 +1,8 @@
-"""Request-scoped dependencies: settings, the database session, the request's origin."""
+"""Request-scoped dependencies: settings, the database session, the request's origin.
+
+Those that only read app.state are `async def`: FastAPI calls a plain `def`
+dependency in its thread pool, a hand-off that costs more than the lookup.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,17 @@ from app.core.settings import Settings
 from search.engines import SearchEngine
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_engine(request: Request) -> SearchEngine:
+async def get_engine(request: Request) -> SearchEngine:
     engine: SearchEngine = request.app.state.engine
     return engine
 
