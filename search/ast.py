@@ -12,6 +12,9 @@ from datetime import date
 
 # The text fields of an indexed document, as both engines name them.
 TEXT_FIELDS = ("subject", "body", "sender", "to", "cc", "bcc", "filename")
+# Addresses identify people, like custodian:, so they select records but never rank
+# them: relevance is computed from the other text fields only, on both engines.
+ADDRESS_FIELDS = ("sender", "to", "cc", "bcc")
 
 Phrase = tuple[str, ...]
 
@@ -99,3 +102,9 @@ def text_leaves(node: Node, negated: bool = False) -> list[tuple[Words | Near, b
     if isinstance(node, Not):
         return text_leaves(node.item, not negated)
     return []
+
+
+def ranking_leaves(node: Node) -> list[Words | Near]:
+    """The text leaves relevance is computed from: not negated, not only in addresses."""
+    return [leaf for leaf, negated in text_leaves(node) if not negated
+            if leaf.fields is None or not set(leaf.fields) <= set(ADDRESS_FIELDS)]

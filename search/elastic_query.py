@@ -24,6 +24,7 @@ from typing import Any
 
 from search import analysis
 from search.ast import (
+    ADDRESS_FIELDS,
     TEXT_FIELDS,
     And,
     Custodian,
@@ -36,7 +37,7 @@ from search.ast import (
     Or,
     Phrase,
     Words,
-    text_leaves,
+    ranking_leaves,
 )
 from search.results import instant_bounds
 
@@ -47,29 +48,38 @@ MATCH_ALL: Query = {"match_all": {}}
 def compile_query(node: Node, zone: str) -> Query:
     """The ES query for `node`; date ranges are whole days in the time zone `zone`."""
     if isinstance(node, Words):
-        return _any_field(_words(node.tokens, field) for field in _fields(node.fields))
+        return _any_field(_unranked(_words(node.tokens, f), f) for f in _fields(node.fields))
     if isinstance(node, Near):
-        return _any_field(_near(node, field) for field in _fields(node.fields))
+        return _any_field(_unranked(_near(node, f), f) for f in _fields(node.fields))
     if isinstance(node, Custodian):
-        return _keyword("custodians", node.name)
+        return _unscored(_keyword("custodians", node.name))
     if isinstance(node, Kind):
-        return {"term": {"kind": node.kind}}
+        return _unscored({"term": {"kind": node.kind}})
     if isinstance(node, HasAttachment):
-        return {"term": {"has_attachment": True}}
+        return _unscored({"term": {"has_attachment": True}})
     if isinstance(node, DateRange):
-        return _date_range(node, zone)
+        return _unscored(_date_range(node, zone))
     if isinstance(node, And):
         return _and(node, zone)
     if isinstance(node, Or):
         return {"bool": {"should": [compile_query(item, zone) for item in node.items],
                          "minimum_should_match": 1}}
     if isinstance(node, Not):
-        return {"bool": {"must": [MATCH_ALL], "must_not": [compile_query(node.item, zone)]}}
+        return {"bool": {"filter": [MATCH_ALL], "must_not": [compile_query(node.item, zone)]}}
     raise TypeError(f"not a query node: {node!r}")
 
 
 def _fields(fields: tuple[str, ...] | None) -> tuple[str, ...]:
     return TEXT_FIELDS if fields is None else fields
+
+
+def _unscored(query: Query) -> Query:
+    """Selects with a score of 0: only ranking text leaves rank (search.ast.ranking_leaves)."""
+    return {"constant_score": {"filter": query, "boost": 0}}
+
+
+def _unranked(query: Query, field: str) -> Query:
+    return _unscored(query) if field in ADDRESS_FIELDS else query
 
 
 def _any_field(queries: Iterable[Query]) -> Query:
@@ -157,8 +167,8 @@ def _date_range(days: DateRange, zone: str) -> Query:
 
 
 def _scores(node: Node) -> bool:
-    """Whether `node` holds a text leaf that is not negated: those rank the hits."""
-    return any(not negated for _, negated in text_leaves(node))
+    """Whether `node` holds a text leaf that ranks the hits (search.ast.ranking_leaves)."""
+    return bool(ranking_leaves(node))
 
 
 def _and(node: And, zone: str) -> Query:
@@ -173,6 +183,6 @@ def _and(node: And, zone: str) -> Query:
         else:
             filters.append(compile_query(item, zone))
     if not must and not filters:
-        must.append(MATCH_ALL)
+        filters.append(MATCH_ALL)
     clauses = {"must": must, "filter": filters, "must_not": must_not}
     return {"bool": {name: value for name, value in clauses.items() if value}}

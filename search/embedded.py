@@ -173,9 +173,9 @@ class EmbeddedEngine:
     def search(self, spec: SearchSpec) -> SearchPage:
         """The hits' rowids, counted against the facet arrays, then the page.
 
-        relevance: bm25 over the positive text leaves, higher first; a document found by
-        metadata alone scores a neutral 0. newest/oldest: by date, undated last. Ties go
-        by id. The cursor is the last hit's sort key (urlsafe base64 of JSON). A first
+        relevance: bm25 over search.ast.ranking_leaves, higher first; a document found
+        by metadata or addresses alone scores a neutral 0. newest/oldest: by date,
+        undated last. Ties go by id. The cursor is the last hit's sort key (urlsafe base64 of JSON). A first
         page is picked from the best-scored (or dated) few (embedded_pages.first_page);
         a later page, or one that way cannot settle, sorts every hit in a temp table.
         """

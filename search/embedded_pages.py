@@ -17,7 +17,7 @@ import numpy as np
 
 from search import embedded_facets
 from search.embedded_facets import Rowids
-from search.embedded_query import Compiled
+from search.embedded_query import BM25, Compiled
 from search.results import SORTS, BadCursor, Hit, SearchSpec
 
 _HITS = """CREATE TEMP TABLE hits (
@@ -26,6 +26,7 @@ _HITS = """CREATE TEMP TABLE hits (
 _ORDER = {"relevance": "h.score DESC, h.id", "newest": "h.date IS NULL, h.date DESC, h.id",
           "oldest": "h.date IS NULL, h.date, h.id"}
 assert set(_ORDER) == set(SORTS)
+WALK_RATIO = 100  # see _first_ids
 
 
 def rowids(connection: sqlite3.Connection, compiled: Compiled) -> Rowids:
@@ -53,14 +54,14 @@ def collect(connection: sqlite3.Connection, compiled: Compiled, scored: bool) ->
     connection.execute(_HITS)
     columns = "INSERT INTO temp.hits (doc, id, date, score) SELECT d.doc, d.id, d.date"
     if compiled.match is not None:
-        score = "-bm25(doc_text)" if scored else "0"  # bm25 is negative, lower is better
+        score = f"-{BM25}" if scored and compiled.scoring else "0"  # bm25: lower is better
         connection.execute(f"{columns}, {score} FROM doc_text CROSS JOIN documents d "
                            "ON d.doc = doc_text.rowid WHERE doc_text MATCH ?", (compiled.match,))
         return
     connection.execute(f"{columns}, 0 FROM documents d WHERE {compiled.where}", compiled.params)
     if scored and compiled.scoring:  # metadata-only hits keep the neutral 0
         connection.execute(
-            "UPDATE temp.hits SET score = s.score FROM (SELECT rowid AS doc, -bm25(doc_text) AS score "
+            f"UPDATE temp.hits SET score = s.score FROM (SELECT rowid AS doc, -{BM25} AS score "
             "FROM doc_text WHERE doc_text MATCH ?) AS s WHERE hits.doc = s.doc", (compiled.scoring,))
 
 
@@ -70,7 +71,8 @@ def first_page(connection: sqlite3.Connection, spec: SearchSpec, compiled: Compi
     """The first page from the few hits that can be on it, or None to leave it to _page.
 
     relevance: the best-scored rows of the scoring MATCH (bm25 in SQLite's top-N sorter)
-    down to the (size+1)-th hit's score and every row tied with it; newest/oldest: the
+    down to the (size+1)-th hit's score and every row tied with it, or, when nothing
+    ranks (metadata and addresses only), the size+1 first ids; newest/oldest: the
     hits dated at least as late (early) as the (size+1)-th, from the date array. Those
     few are then ordered exactly as _page orders, ties by id.
     """
@@ -79,7 +81,9 @@ def first_page(connection: sqlite3.Connection, spec: SearchSpec, compiled: Compi
         return [], None
     scored = spec.sort == "relevance"
     keys: dict[int, tuple[float | int, ...]]
-    if scored:
+    if scored and compiled.scoring is None:  # every hit scores 0: the first ids
+        keys = {doc: (-0.0,) for doc in _first_ids(connection, rowids, size + 1, arrays)}
+    elif scored:
         scores = _best_scores(connection, compiled, rowids, size + 1)
         if scores is None:
             return None
@@ -112,17 +116,17 @@ def _best_scores(connection: sqlite3.Connection, compiled: Compiled, rowids: Row
     the query is more than its MATCH, the hits filter the scoring rows before bm25 runs
     (`+rowid`: a filter, not a per-rowid FTS5 look-up).
     """
+    if compiled.scoring is None:
+        return None
     if compiled.match is not None:
         sql, params = "", [compiled.match]
-    elif compiled.scoring is not None:
+    else:
         sql = " AND +rowid IN (SELECT value FROM json_each(?))"
         params = [compiled.scoring, json.dumps(rowids.tolist())]
-    else:
-        return None
     limit: int | None = max(16 * need, 500)  # room for ties; then all of them
     while True:
         rows = connection.execute(
-            f"SELECT rowid, -bm25(doc_text) AS score FROM doc_text WHERE doc_text MATCH ?{sql} "
+            f"SELECT rowid, -{BM25} AS score FROM doc_text WHERE doc_text MATCH ?{sql} "
             "ORDER BY score DESC LIMIT ?", (*params, -1 if limit is None else limit)).fetchall()
         if limit is None or len(rows) < limit:
             if len(rows) < min(need, len(rowids)):
@@ -133,6 +137,26 @@ def _best_scores(connection: sqlite3.Connection, compiled: Compiled, rowids: Row
         limit = None
     bar = rows[min(need, len(rows)) - 1][1]
     return {doc: score for doc, score in rows if score >= bar}
+
+
+def _first_ids(connection: sqlite3.Connection, rowids: Rowids, need: int,
+               arrays: embedded_facets.FacetSnapshot) -> list[int]:
+    """The rowids of the `need` hits with the smallest ids.
+
+    Many hits: walk the id index until `need` of them went by (about need * documents
+    / hits rows). Few: look each one up and let SQLite sort them.
+    """
+    if len(rowids) * WALK_RATIO < len(arrays.dates):
+        return [row[0] for row in connection.execute(
+            "SELECT doc FROM documents WHERE doc IN (SELECT value FROM json_each(?)) "
+            "ORDER BY id LIMIT ?", (json.dumps(rowids.tolist()), need))]
+    hit = np.zeros(len(arrays.dates), dtype=bool)
+    hit[rowids] = True
+    found: list[int] = []
+    walk = connection.execute("SELECT doc FROM documents ORDER BY id")
+    while len(found) < need and (rows := walk.fetchmany(256)):
+        found += [doc for (doc,) in rows if doc < len(hit) and hit[doc]]
+    return found[:need]
 
 
 def page(connection: sqlite3.Connection, spec: SearchSpec,

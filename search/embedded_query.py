@@ -34,15 +34,14 @@ import itertools
 import json
 import math
 import re
-from bisect import bisect_right
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from search import analysis
 from search.ast import (
+    ADDRESS_FIELDS,
     TEXT_FIELDS,
     And,
     Custodian,
@@ -55,7 +54,7 @@ from search.ast import (
     Or,
     Phrase,
     Words,
-    text_leaves,
+    ranking_leaves,
 )
 from search.results import QueryTooBroad, instant_bounds
 
@@ -63,6 +62,8 @@ MAX_EXPANSION = 1024
 MAX_COMBINATIONS = 1000
 MAX_WORD_EXPANSION = 10_000
 NEAR_FUNCTION = "custodia_near"
+# Relevance: FTS5's bm25 with the address columns weighed 0 (search.ast.ADDRESS_FIELDS).
+BM25 = "bm25(doc_text, " + ", ".join("0" if f in ADDRESS_FIELDS else "1" for f in TEXT_FIELDS) + ")"
 
 Expander = Callable[[str, tuple[str, ...], int], list[str]]
 """(pattern, columns, limit) -> the index words matching pattern in those columns, at most limit + 1."""
@@ -81,7 +82,7 @@ def epoch_ms(moment: datetime) -> int:
 class Compiled:
     where: str  # a condition on `documents d`
     params: list[object]
-    scoring: str | None  # FTS5 MATCH over the positive text leaves (bm25), None if none
+    scoring: str | None  # FTS5 MATCH over search.ast.ranking_leaves (bm25), None if none
     match: str | None = None  # the whole query as one MATCH, when it is text alone
     # AND of text and other conditions: (MATCH of the text items, SQL of the rest on
     # `documents d`, its parameters). The same set as `where`, found faster.
@@ -92,8 +93,7 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     """The SQL of `node`; raises QueryTooBroad (see the limits above)."""
     compiler = _Compiler(zone, expand)
     where = compiler.sql(node)
-    scoring = [m for leaf, negated in text_leaves(node) if not negated
-               if (m := compiler.match(leaf)) is not None]
+    scoring = [m for leaf in ranking_leaves(node) if (m := compiler.match(leaf)) is not None]
     match = None
     if compiler.text_only(node) and compiler.params:  # then its one parameter is the MATCH
         match = str(compiler.params[0])
@@ -294,81 +294,31 @@ def _may_share(a: str, b: str) -> bool:
     return start_a.startswith(start_b) or start_b.startswith(start_a)
 
 
-_Token = str | re.Pattern[str]  # a word as itself, a wildcard word as a regex
-
-
-def _token(token: str) -> _Token:
-    return analysis.pattern_regex(token) if analysis.is_pattern(token) else token
-
-
-_Side = list[tuple[str | None, list[_Token]]]  # per phrase: its literal (no wildcards), its words
-
-
-def _side(phrases: list[list[str]]) -> _Side:
-    return [(None if any(analysis.is_pattern(t) for t in phrase) else " ".join(phrase),
-             [_token(t) for t in phrase]) for phrase in phrases]
-
-
 @lru_cache(maxsize=256)
-def _near_rule(spec: str) -> tuple[_Side, _Side, int, bool]:
-    """Each side's phrases, the distance, and whether order matters."""
-    left, right, distance, ordered = json.loads(spec)
-    return _side(left), _side(right), int(distance), bool(ordered)
+def _near_rule(spec: str) -> re.Pattern[str]:
+    """The Near rule as one regex over a stream padded with a space at each end.
 
-
-def _literal_occurrences(text: str, phrase: str, width: int) -> list[tuple[int, int]]:
-    """(first, last) word positions of `phrase` (words without wildcards) in a stream.
-
-    str.find and str.count run in C: splitting long bodies into words was most of the
-    cost of a pre/N search.
+    A stream is words joined by single spaces, so a word is `[^ ]+` between two
+    spaces: left's words, then at most distance-1 words, then right's (or the
+    other way round when order does not matter). Matching consumes left before
+    right, so the two never overlap.
     """
-    found: list[tuple[int, int]] = []
-    counted = position = 0
-    start = text.find(phrase)
-    while start >= 0:
-        end = start + len(phrase)
-        if (start == 0 or text[start - 1] == " ") and (end == len(text) or text[end] == " "):
-            position += text.count(" ", counted, start)
-            counted = start
-            found.append((position, position + width - 1))
-        start = text.find(phrase, start + 1)
-    return found
+    left, right, distance, ordered = json.loads(spec)
+    first, then = _alternatives(left), _alternatives(right)
+    gap = f"(?: [^ ]+){{0,{int(distance) - 1}}} "
+    rule = f" (?:{first}){gap}(?:{then}) "
+    if not ordered:
+        rule += f"| (?:{then}){gap}(?:{first}) "
+    return re.compile(rule)
 
 
-def _positions(words: list[str], token: _Token) -> list[int]:
-    if isinstance(token, str):  # list.index runs in C: most of the cost on long bodies
-        found, index = [], -1
-        with suppress(ValueError):
-            while True:
-                index = words.index(token, index + 1)
-                found.append(index)
-        return found
-    return [i for i, word in enumerate(words) if token.fullmatch(word)]
+def _alternatives(phrases: list[list[str]]) -> str:
+    return "|".join(" ".join(_word(token) for token in phrase) for phrase in phrases)
 
 
-def _holds(token: _Token, word: str) -> bool:
-    return token == word if isinstance(token, str) else token.fullmatch(word) is not None
-
-
-def _occurrences(words: list[str], phrases: list[list[_Token]]) -> list[tuple[int, int]]:
-    """(first, last) word positions of every occurrence of any of `phrases`."""
-    found: list[tuple[int, int]] = []
-    for first, *rest in phrases:
-        for start in _positions(words, first):
-            end = start + len(rest)
-            if end < len(words) and all(_holds(t, words[start + 1 + k]) for k, t in enumerate(rest)):
-                found.append((start, end))
-    return found
-
-
-def _followed(first: list[tuple[int, int]], then: list[tuple[int, int]], distance: int) -> bool:
-    """Some `then` starts after some `first` ends, with at most distance-1 words between."""
-    starts = sorted(start for start, _ in then)
-    for _, end in first:
-        following = bisect_right(starts, end)
-        if following < len(starts) and starts[following] <= end + distance:
-            return True
-    return False
+def _word(token: str) -> str:
+    """A word of the query (with wildcards) as a regex that stays inside one stream word."""
+    return "".join({"*": "[^ ]*", "?": "[^ ]"}.get(c) or re.escape(c) for c in token)
 
 
 def near_holds(spec: str, *columns: str | None) -> bool:
@@ -376,27 +326,5 @@ def near_holds(spec: str, *columns: str | None) -> bool:
 
     Registered as an SQL function; `spec` is the JSON [left, right, distance, ordered].
     """
-    left_side, right_side, distance, ordered = _near_rule(spec)
-    for text in columns:
-        if not text:
-            continue
-        words: list[str] | None = None
-
-        def occurrences(side: _Side, text: str = text) -> list[tuple[int, int]]:
-            nonlocal words
-            found: list[tuple[int, int]] = []
-            for literal, tokens in side:
-                if literal is not None:
-                    found += _literal_occurrences(text, literal, len(tokens))
-                else:
-                    words = words if words is not None else text.split(" ")
-                    found += _occurrences(words, [tokens])
-            return found
-
-        left = occurrences(left_side)
-        if not left:
-            continue
-        right = occurrences(right_side)
-        if _followed(left, right, distance) or (not ordered and _followed(right, left, distance)):
-            return True
-    return False
+    rule = _near_rule(spec)
+    return any(text and rule.search(f" {text} ") for text in columns)

@@ -134,3 +134,28 @@ def test_too_broad_wildcards(parity: Corpus) -> None:
     for text in (f"{letter}* w/3 gas", f"{letter}?*"):  # refused by neither
         alone = parse(text)
         assert parity.embedded.matching(alone, ZONE) == parity.elastic.matching(alone, ZONE)
+
+
+@pytest.mark.parametrize("text", ["from:phillip.allen@enron.com", "participant:enron.com",
+                                  "custodian:allen-p", "to:enron.com type:email"])
+def test_addresses_and_metadata_select_without_ranking(parity: Corpus, text: str) -> None:
+    """No hit outranks another: every score is 0 and the first page is the first ids."""
+    query = parse(text)
+    expected = sorted(oracle.search(query, parity.prepared, ZONE))
+    assert len(expected) > 30
+    for engine in (parity.embedded, parity.elastic):
+        page = engine.search(SearchSpec(query, ZONE, size=30, facets=False))
+        assert page.total == len(expected)
+        assert [h.id for h in page.hits] == expected[:30], engine.name
+        assert {h.score for h in page.hits} == {0.0}, engine.name
+
+
+def test_addresses_add_nothing_to_relevance(parity: Corpus) -> None:
+    """The same body words rank the same hits alike with or without an address term."""
+    for engine in (parity.embedded, parity.elastic):
+        plain = engine.search(SearchSpec(parse("gas price"), ZONE, size=500, facets=False))
+        sent = engine.search(SearchSpec(parse("gas price from:enron.com"), ZONE, size=500,
+                                        facets=False))
+        scores = {h.id: h.score for h in plain.hits}
+        assert 0 < sent.total < plain.total, engine.name
+        assert all(h.score == pytest.approx(scores[h.id]) for h in sent.hits), engine.name
