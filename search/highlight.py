@@ -26,7 +26,7 @@ class Marker:
 
     exact: frozenset[str]
     patterns: re.Pattern[str] | None
-    starts: re.Pattern[str] | None  # ASCII text: where a word to mark may begin
+    starts: re.Pattern[str] | None  # lower-cased ASCII text: where a word to mark may begin
 
     def matches(self, token: str) -> bool:
         return token in self.exact or bool(self.patterns and self.patterns.fullmatch(token))
@@ -41,11 +41,15 @@ class Marker:
                     yield start, end
             return
         # An ASCII word's token is the word lower-cased: only words that begin like
-        # a query word can match, and one regex scan in C finds those.
-        for candidate in self.starts.finditer(text):
-            word = analysis.WORD.match(text, candidate.start())
-            if word is not None and self.matches(word.group().lower()[:analysis.MAX_TOKEN]):
-                yield word.start(), word.end()
+        # a query word can match, and one scan of the lower-cased text finds those.
+        lowered = text.lower()
+        for candidate in self.starts.finditer(lowered):
+            start = candidate.start()
+            if start and lowered[start - 1].isalnum():
+                continue  # inside a word, not at its start
+            word = analysis.WORD.match(lowered, start)
+            if word is not None and self.matches(word.group()[:analysis.MAX_TOKEN]):
+                yield start, word.end()
 
 
 def matcher(query: Node, field: str) -> Marker:
@@ -65,8 +69,7 @@ def matcher(query: Node, field: str) -> Marker:
     compiled = (re.compile("|".join(f"(?:{analysis.pattern_regex(p).pattern})" for p in patterns))
                 if patterns else None)
     beginnings = sorted(exact | {analysis.literal_start(p) for p in patterns})
-    starts = (re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, beginnings)) + ")",
-                         re.IGNORECASE) if beginnings else None)
+    starts = re.compile("|".join(map(re.escape, beginnings))) if beginnings else None
     return Marker(frozenset(exact), compiled, starts)
 
 

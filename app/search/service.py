@@ -85,7 +85,8 @@ def _sender(sender: dict[str, str] | None) -> str:
 
 
 def _summary(row: Row[Any], settings: Settings, custodians: list[str]) -> DocumentSummary:
-    return DocumentSummary(
+    # model_construct: the catalog's own values, not input to validate (every search runs this)
+    return DocumentSummary.model_construct(
         id=row.id, kind=row.kind.value, subject=row.subject, sender=_sender(row.sender),
         sent_at=row.sent_at,
         sent_at_local=row.sent_at.astimezone(settings.zone).isoformat() if row.sent_at else None,
@@ -95,16 +96,18 @@ def _summary(row: Row[Any], settings: Settings, custodians: list[str]) -> Docume
 def describe(session: Session, settings: Settings, query: Node, hits: list[Hit]) -> list[SearchHit]:
     """The catalog's view of a page of hits, each with its family head and snippets.
 
-    Plain rows, not ORM objects, and only the start of each text: this runs on
-    every search, and its cost is the API's overhead over the engine's.
+    Plain rows through the session's connection, not ORM objects, and only the start
+    of each text: this runs on every search, and its cost is the API's overhead over
+    the engine's.
     """
     heads = {uuid.UUID(h.family_id) for h in hits}
     text = func.substr(DocumentText.text, 1, highlight.SCAN_LIMIT).label("text")
-    rows = {row.id: row for row in session.execute(
+    connection = session.connection()
+    rows = {row.id: row for row in connection.execute(
         select(*_SUMMARY, text).outerjoin(DocumentText, DocumentText.document_id == Document.id)
         .where(Document.id.in_({uuid.UUID(h.id) for h in hits} | heads)))}
     custodians: dict[uuid.UUID, set[str]] = {}
-    for document_id, custodian in session.execute(
+    for document_id, custodian in connection.execute(
             select(Location.document_id, Location.custodian).where(Location.document_id.in_(heads))):
         custodians.setdefault(document_id, set()).add(custodian)
     marker = highlight.matcher(query, "body")
@@ -115,7 +118,7 @@ def describe(session: Session, settings: Settings, query: Node, hits: list[Hit])
             continue  # deleted from the catalog since it was indexed
         names = sorted(custodians.get(head.id, ()))
         body = row.text or ""
-        described.append(SearchHit(
+        described.append(SearchHit.model_construct(
             document=_summary(row, settings, names),
             family=_summary(head, settings, names) if head.id != row.id else None,
             parent_id=row.parent_id, score=hit.score,
