@@ -11,10 +11,11 @@
    second run with the same workdir skips the build.
 2. Serves the API twice (`custodia serve`): over the embedded engine and over
    Elasticsearch.
-3. Sends a mix of queries, --rounds times each after a warm-up round:
-   - API / Elasticsearch: POST /api/v1/search (20 hits, facets, snippets, audit);
-   - Elasticsearch direct: the very request body the engine sends, straight to ES;
-   - API / embedded and embedded direct (the engine called in-process).
+3. Sends a mix of queries, --rounds times each after a warm-up round, each path
+   and its direct counterpart taking turns query by query (see `interleaved`):
+   - API / Elasticsearch: POST /api/v1/search (20 hits, facets, snippets, audit),
+     beside Elasticsearch direct: the very request body the engine sends, straight to ES;
+   - API / embedded, beside the embedded engine called in-process.
 Prints p50 and p95 per path and the ratios API/direct (target for ES: p95 <= 1.3x;
 embedded engine target: p95 under 50 ms).
 """
@@ -30,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -105,15 +107,29 @@ def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     sys.exit("the API did not start")
 
 
-def timed(call: object, rounds: int) -> list[float]:
-    assert callable(call)
-    call()  # warm-up
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+Samples = dict[str, list[float]]  # query -> milliseconds
+Call = Callable[[str], None]
+
+
+def interleaved(paths: dict[str, Call], rounds: int) -> dict[str, Samples]:
+    """Each query on each path, round after round, the paths taking turns.
+
+    Taking turns query by query (after one warm-up round) puts the paths under the
+    same conditions: the machine's and the engine's moods change over a run, and
+    measuring one path after the other would charge those changes to one of them.
+    """
+    results: dict[str, Samples] = {name: {query: [] for query in QUERIES} for name in paths}
+    for round_ in range(rounds + 1):
+        order = list(paths.items())
+        if round_ % 2:
+            order.reverse()
+        for query in QUERIES:
+            for name, call in order:
+                started = time.perf_counter()
+                call(query)
+                if round_:
+                    results[name][query].append((time.perf_counter() - started) * 1000)
+    return results
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -121,52 +137,41 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
-Samples = dict[str, list[float]]  # query -> milliseconds
+def api_caller(client: httpx.Client) -> Call:
+    token = client.post("/api/v1/auth/token", data={"username": "bench", "password": PASSWORD}).json()
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+    def call(query: str) -> None:
+        client.post("/api/v1/search", headers=headers,
+                    json={"query": query, "size": 20}).raise_for_status()
+    return call
 
 
-def measure_api(url: str, rounds: int) -> Samples:
-    with httpx.Client(base_url=url, timeout=60) as client:
-        token = client.post("/api/v1/auth/token",
-                            data={"username": "bench", "password": PASSWORD}).json()
-        headers = {"Authorization": f"Bearer {token['access_token']}"}
-        samples: Samples = {}
-        for query in QUERIES:
-            def one(query: str = query) -> None:
-                response = client.post("/api/v1/search", headers=headers,
-                                       json={"query": query, "size": 20})
-                response.raise_for_status()
-            samples[query] = timed(one, rounds)
-        return samples
-
-
-def measure_elastic_direct(es_url: str, alias: str, rounds: int) -> Samples:
+def elastic_caller(client: httpx.Client, alias: str) -> Call:
+    """The very request body the engine sends for the query, straight to Elasticsearch."""
     from search.elastic import ElasticEngine
     from search.query import parse
     from search.results import SearchSpec
 
-    engine = ElasticEngine(es_url, alias=alias)
-    samples: Samples = {}
-    with httpx.Client(base_url=es_url, timeout=60) as client:
-        for query in QUERIES:
-            body = engine.request_body(SearchSpec(parse(query), ZONE, size=20))
+    engine = ElasticEngine(str(client.base_url), alias=alias)
+    bodies = {query: engine.request_body(SearchSpec(parse(query), ZONE, size=20))
+              for query in QUERIES}
 
-            def one(body: dict[str, object] = body) -> None:
-                client.post(f"/{alias}/_search", json=body).raise_for_status().json()
-            samples[query] = timed(one, rounds)
-    return samples
+    def call(query: str) -> None:
+        client.post(f"/{alias}/_search", json=bodies[query]).raise_for_status().json()
+    return call
 
 
-def measure_embedded_direct(data_dir: Path, rounds: int) -> Samples:
+def embedded_caller(data_dir: Path) -> Call:
     from search.embedded import EmbeddedEngine
     from search.query import parse
     from search.results import SearchSpec
 
     engine = EmbeddedEngine(data_dir / "search")
-    samples: Samples = {}
-    for query in QUERIES:
-        spec = SearchSpec(parse(query), ZONE, size=20)
-        samples[query] = timed(lambda spec=spec: engine.search(spec), rounds)
-    return samples
+
+    def call(query: str) -> None:
+        engine.search(SearchSpec(parse(query), ZONE, size=20))
+    return call
 
 
 def main() -> None:
@@ -194,16 +199,25 @@ def main() -> None:
         (args.workdir / "built").write_text("yes")
 
     results: dict[str, Samples] = {}
-    for name, server_env in (("API / Elasticsearch", es_env), ("API / embedded", env)):
-        process, url = serve(server_env)
-        try:
-            results[name] = measure_api(url, args.rounds)
-        finally:
-            process.terminate()
-            process.wait()
-    results["Elasticsearch direct"] = measure_elastic_direct(args.elasticsearch, alias,
-                                                             args.rounds)
-    results["embedded engine direct"] = measure_embedded_direct(data_dir, args.rounds)
+    process, url = serve(es_env)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as api, \
+                httpx.Client(base_url=args.elasticsearch, timeout=60) as elastic:
+            results |= interleaved({"API / Elasticsearch": api_caller(api),
+                                    "Elasticsearch direct": elastic_caller(elastic, alias)},
+                                   args.rounds)
+    finally:
+        process.terminate()
+        process.wait()
+    process, url = serve(env)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as api:
+            results |= interleaved({"API / embedded": api_caller(api),
+                                    "embedded engine direct": embedded_caller(data_dir)},
+                                   args.rounds)
+    finally:
+        process.terminate()
+        process.wait()
     report(results, data_dir, args.rounds)
 
 
