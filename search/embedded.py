@@ -188,7 +188,7 @@ class EmbeddedEngine:
                 path = connection.execute("PRAGMA database_list").fetchone()[2]
                 arrays = embedded_facets.snapshot(connection, path)  # starts the snapshot
                 compiled = compile_query(spec.query, spec.zone, _expander(connection))
-                rowids = pages.rowids(connection, compiled)
+                rowids = pages.rowids(connection, compiled, arrays, spec.zone)
                 facets = arrays.count(rowids) if spec.facets else {}
                 page = None
                 if after is None:

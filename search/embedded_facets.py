@@ -1,7 +1,8 @@
-"""Each document's facet values and date as numpy arrays indexed by rowid, per process.
+"""Each document's facet values, date and metadata as numpy arrays indexed by rowid.
 
 Counting the facets of a set of hits is then one `bincount` per facet over the
-hits' codes, instead of four GROUP BY passes over a temp table. The arrays are
+hits' codes, instead of four GROUP BY passes over a temp table, and a query's
+custodian, type, attachment and date conditions are array comparisons. The arrays are
 cached per index file (named by its path and the random `uid` laid down with it) and
 kept at the file's `generation`, which every indexing transaction bumps in the `meta`
 table and stamps on the documents it writes: a search reads the generation in its own
@@ -14,6 +15,7 @@ counting with the old one is never disturbed.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -22,7 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from search.results import FACETS, sorted_facet
+from search import analysis
+from search.ast import And, Custodian, DateRange, HasAttachment, Kind, Node, Not, Or
+from search.embedded_query import epoch_ms
+from search.results import FACETS, instant_bounds, sorted_facet
 
 NO_DATE = -(2**63)  # the date of an undated document (or of a rowid no document has)
 MAX_TIED = 5000  # hits a first page is picked from by date, at most
@@ -53,6 +58,53 @@ class FacetSnapshot:
     extra: tuple[Rowids, NDArray[np.uint32]]  # (rowid, code) of the other custodians
     values: dict[str, _Values]
     dates: Rowids  # epoch ms by rowid, NO_DATE if none
+    attached: NDArray[np.bool_]  # has_attachment by rowid
+
+    def present(self) -> NDArray[np.bool_]:
+        """Rowids that hold a document (every document has a type)."""
+        found: NDArray[np.bool_] = self.codes["type"] != 0
+        return found
+
+    def where(self, node: Node, zone: str) -> NDArray[np.bool_]:
+        """By rowid, whether `node` accepts its document: custodian, type, has:attachment
+        and date conditions and AND/OR/NOT of them, as embedded_query's SQL defines them.
+        Only rowids that hold a document (`present`) mean anything."""
+        found: NDArray[np.bool_]
+        if isinstance(node, Custodian):
+            found = self._custodian(node.name)
+        elif isinstance(node, Kind):
+            code = self.values["type"].codes.get(node.kind, 0)
+            found = (self.codes["type"] == code) if code else np.zeros(len(self.dates), np.bool_)
+        elif isinstance(node, HasAttachment):
+            found = self.attached.copy()
+        elif isinstance(node, DateRange):
+            start, end = instant_bounds(node, zone)
+            found = self.dates != NO_DATE
+            if start is not None:
+                found &= self.dates >= epoch_ms(start)
+            if end is not None:
+                found &= self.dates < epoch_ms(end)
+        elif isinstance(node, And | Or):
+            join = np.logical_and if isinstance(node, And) else np.logical_or
+            found = join.reduce([self.where(item, zone) for item in node.items])
+        elif isinstance(node, Not):
+            found = ~self.where(node.item, zone)
+        else:
+            raise TypeError(f"not a metadata condition: {node!r}")
+        return found
+
+    def _custodian(self, name: str) -> NDArray[np.bool_]:
+        """One of the document's custodians is `name` (a case-sensitive GLOB if it has wildcards)."""
+        values = self.values["custodian"]
+        if analysis.is_pattern(name):
+            rule = re.compile(analysis.pattern_regex(name).pattern, re.DOTALL)
+            wanted = [code for code, value in enumerate(values.names) if code and rule.fullmatch(value)]
+        else:
+            wanted = [code] if (code := values.codes.get(name, 0)) else []
+        found = np.isin(self.codes["custodian"], wanted)
+        extra_rows, extra_codes = self.extra
+        found[extra_rows[np.isin(extra_codes, wanted)]] = True
+        return found
 
     def count(self, rowids: Rowids) -> dict[str, list[tuple[str, int]]]:
         """Each facet's values among `rowids`, most frequent first (search.results order)."""
@@ -97,13 +149,14 @@ class FacetSnapshot:
                             {name: codes.copy() for name, codes in self.codes.items()},
                             self.extra,
                             {name: _Values(list(v.names), dict(v.codes)) for name, v in self.values.items()},
-                            self.dates.copy())
+                            self.dates.copy(), self.attached.copy())
         new._load(connection, self.generation)
         return new
 
     def _load(self, connection: sqlite3.Connection, after: int) -> None:
         rows = connection.execute(
-            "SELECT doc, kind, month, sender_domain, date FROM documents WHERE generation > ?",
+            "SELECT doc, kind, month, sender_domain, date, has_attachment FROM documents "
+            "WHERE generation > ?",
             (after,)).fetchall()
         if not rows:
             return
@@ -115,6 +168,7 @@ class FacetSnapshot:
                                                  len(rows))
         self.dates[docs] = np.fromiter((NO_DATE if row[4] is None else row[4] for row in rows),
                                        np.int64, len(rows))
+        self.attached[docs] = np.fromiter((bool(row[5]) for row in rows), np.bool_, len(rows))
         custodians = connection.execute(
             "SELECT c.doc, c.custodian FROM documents d JOIN custodians c ON c.doc = d.doc "
             "WHERE d.generation > ? ORDER BY c.doc, c.custodian", (after,)).fetchall()
@@ -148,12 +202,14 @@ class FacetSnapshot:
             for name, codes in self.codes.items():
                 self.codes[name] = np.concatenate([codes, np.zeros(missing, codes.dtype)])
             self.dates = np.concatenate([self.dates, np.full(missing, NO_DATE, np.int64)])
+            self.attached = np.concatenate([self.attached, np.zeros(missing, np.bool_)])
 
 
 def _empty(uid: str, generation: int) -> FacetSnapshot:
     return FacetSnapshot(uid, generation, {name: np.zeros(0, np.uint32) for name in FACETS},
                          (np.zeros(0, np.int64), np.zeros(0, np.uint32)),
-                         {name: _Values() for name in FACETS}, np.zeros(0, np.int64))
+                         {name: _Values() for name in FACETS}, np.zeros(0, np.int64),
+                         np.zeros(0, np.bool_))
 
 
 _cache: dict[str, FacetSnapshot] = {}

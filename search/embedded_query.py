@@ -55,6 +55,7 @@ from search.ast import (
     Phrase,
     Words,
     ranking_leaves,
+    text_leaves,
 )
 from search.results import QueryTooBroad, instant_bounds
 
@@ -87,6 +88,10 @@ class Compiled:
     # AND of text and other conditions: (MATCH of the text items, SQL of the rest on
     # `documents d`, its parameters). The same set as `where`, found faster.
     driven: tuple[str, str, list[object]] | None = None
+    # Metadata the document arrays answer (embedded_facets.FacetSnapshot.where): the
+    # MATCH of the query's text items (None: every document) and the rest of the query.
+    # The same set as `where`, found fastest.
+    screen: tuple[str | None, Node] | None = None
 
 
 def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
@@ -97,20 +102,30 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     match = None
     if compiler.text_only(node) and compiler.params:  # then its one parameter is the MATCH
         match = str(compiler.params[0])
-    return Compiled(where, compiler.params,
-                    " OR ".join(f"({m})" for m in dict.fromkeys(scoring)) or None, match,
-                    None if match else _driven(node, zone, expand))
+    scoring_match = " OR ".join(f"({m})" for m in dict.fromkeys(scoring)) or None
+    if match is not None:
+        return Compiled(where, compiler.params, scoring_match, match)
+    if not text_leaves(node):
+        return Compiled(where, compiler.params, scoring_match, screen=(None, node))
+    split = _text_and_rest(node, _Compiler(zone, expand))
+    if split is None:
+        return Compiled(where, compiler.params, scoring_match)
+    text, rest = split
+    checks = _Compiler(zone, expand, per_row=True)
+    return Compiled(where, compiler.params, scoring_match,
+                    driven=(text, checks.sql(rest), checks.params),
+                    screen=None if text_leaves(rest) else (text, rest))
 
 
-def _driven(node: Node, zone: str, expand: Expander) -> tuple[str, str, list[object]] | None:
-    """`text AND custodian:x AND date:...` read from the text matches, each checked in turn.
+def _text_and_rest(node: Node, probe: _Compiler) -> tuple[str, Node] | None:
+    """`text AND custodian:x AND date:...` as the MATCH of its text items and the rest.
 
-    SQLite would otherwise build both lists (every document of the custodian, every
-    text match) and intersect them; the text matches are usually the shorter.
+    The rest is then checked on the text matches only (see Compiled.driven and
+    .screen): SQLite would otherwise build both lists (every document of the
+    custodian, every text match) and intersect them.
     """
     if not isinstance(node, And):
         return None
-    probe = _Compiler(zone, expand)
     text = [item for item in node.items if not isinstance(item, Not) and probe.text_only(item)]
     rest = [item for item in node.items if item not in text]
     if not text or not rest:
@@ -118,9 +133,7 @@ def _driven(node: Node, zone: str, expand: Expander) -> tuple[str, str, list[obj
     match = probe._pure_match(And(tuple(text)) if len(text) > 1 else text[0])
     if match is None:
         return None  # a word that matches nothing: `where` says so already
-    checks = _Compiler(zone, expand, per_row=True)
-    where = checks.sql(And(tuple(rest)) if len(rest) > 1 else rest[0])
-    return match, where, checks.params
+    return match, And(tuple(rest)) if len(rest) > 1 else rest[0]
 
 
 def _quoted(word: str) -> str:
@@ -131,7 +144,7 @@ class _Compiler:
     def __init__(self, zone: str, expand: Expander, per_row: bool = False) -> None:
         self.zone = zone
         self.expand = expand
-        self.per_row = per_row  # conditions checked row by row (see _driven), not as lists
+        self.per_row = per_row  # conditions checked row by row (see Compiled.driven), not as lists
         self.params: list[object] = []
         self._matches: dict[Words | Near, str | None] = {}
 

@@ -389,6 +389,40 @@ def test_text_and_filters_are_read_from_the_text_matches() -> None:
     def expand(pattern: str, columns: tuple[str, ...], limit: int) -> list[str]:
         return []
 
-    driven = compile_query(parse("gas custodian:allen-p date:2001"), ZONE, expand).driven
-    assert driven is not None and driven[0] == '"gas"' and "EXISTS" in driven[1]
-    assert compile_query(parse("custodian:allen-p date:2001"), ZONE, expand).driven is None
+    compiled = compile_query(parse("gas custodian:allen-p date:2001"), ZONE, expand)
+    assert compiled.driven is not None and compiled.driven[0] == '"gas"'
+    assert "EXISTS" in compiled.driven[1]
+    assert compiled.screen is not None and compiled.screen[0] == '"gas"'  # the rest from arrays
+    metadata = compile_query(parse("custodian:allen-p date:2001"), ZONE, expand)
+    assert metadata.driven is None and metadata.screen is not None and metadata.screen[0] is None
+    mixed = compile_query(parse("gas custodian:x NOT body:oil"), ZONE, expand)  # text in the rest
+    assert mixed.screen is None and mixed.driven is not None
+
+
+def _metadata_query(rng: random.Random, depth: int = 0) -> str:
+    roll = rng.random()
+    if depth < 2 and roll < 0.4:
+        op = rng.choice([" AND ", " OR ", " "])
+        return f"({_metadata_query(rng, depth + 1)}{op}{_metadata_query(rng, depth + 1)})"
+    if roll < 0.5:
+        return "NOT " + _metadata_query(rng, depth + 1)
+    return rng.choice(["custodian:bo*", "custodian:ann", "custodian:b?b", "custodian:nobody",
+                       "type:attachment", "type:voicemail", "has:attachment", "date:2024-03-10",
+                       "after:2024-03-10", "before:2024-03-10", "date:2024-03-09..2024-03-10"])
+
+
+def test_metadata_from_the_arrays_agrees_with_the_definition(engine: EmbeddedEngine) -> None:
+    """Metadata alone, or ANDed with words, is read from the document arrays (Compiled.screen)."""
+    rng = random.Random(1848)
+    corpus = _corpus(rng)
+    engine.index(corpus[:40])
+    engine.index(corpus[40:])  # the arrays catch up with a second generation
+    prepared = oracle.prepare(corpus)
+    for _ in range(150):
+        text = _metadata_query(rng)
+        if rng.random() < 0.5:
+            text = f"{rng.choice(VOCAB)} AND {text}"
+        tree = parse(text)
+        expected = oracle.search(tree, prepared, ZONE)
+        page = engine.search(SearchSpec(tree, ZONE, sort=rng.choice(SORTS), size=100))
+        assert (page.total, {h.id for h in page.hits}) == (len(expected), set(expected)), text
