@@ -90,4 +90,9 @@ def literal_start(token: str) -> str:
 
 def pattern_regex(token: str) -> re.Pattern[str]:
     """A word with wildcards as a regex, to `fullmatch` against one normalized word."""
-    return re.compile("".join({"*": ".*", "?": "."}.get(c) or re.escape(c) for c in token))
+    return re.compile(pattern_source(token, "."))
+
+
+def pattern_source(token: str, character: str) -> str:
+    """The regex source of a word with wildcards, `character` being any one character."""
+    return "".join({"*": f"{character}*", "?": character}.get(c) or re.escape(c) for c in token)

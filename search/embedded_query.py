@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -307,31 +308,79 @@ def _may_share(a: str, b: str) -> bool:
     return start_a.startswith(start_b) or start_b.startswith(start_a)
 
 
-@lru_cache(maxsize=256)
-def _near_rule(spec: str) -> re.Pattern[str]:
-    """The Near rule as one regex over a stream padded with a space at each end.
+_Occurrences = list[tuple[int, int]]  # (first, last) word positions
+SHORT_DISTANCE = 32  # up to here one regex checks a Near rule (see _near_rule)
 
-    A stream is words joined by single spaces, so a word is `[^ ]+` between two
-    spaces: left's words, then at most distance-1 words, then right's (or the
-    other way round when order does not matter). Matching consumes left before
-    right, so the two never overlap.
+
+@lru_cache(maxsize=256)
+def _near_rule(spec: str) -> Callable[[str], bool]:
+    """The Near rule as a test of one stream padded with a space at each end.
+
+    A stream is words joined by single spaces, so a word is `[^ ]+` after a space.
+    Short distances: one regex, left's words, at most distance-1 words, right's (or
+    the other way round), in C; matching consumes left before right, so the two
+    never overlap. It tries up to `distance` words after each occurrence of the
+    left side, so long distances instead list both sides' occurrences (word
+    positions) and look for a close pair by bisection.
     """
     left, right, distance, ordered = json.loads(spec)
-    first, then = _alternatives(left), _alternatives(right)
-    gap = f"(?: [^ ]+){{0,{int(distance) - 1}}} "
-    rule = f" (?:{first}){gap}(?:{then}) "
-    if not ordered:
-        rule += f"| (?:{then}){gap}(?:{first}) "
-    return re.compile(rule)
+    if distance <= SHORT_DISTANCE:
+        first, then = _alternatives(left), _alternatives(right)
+        gap = f"(?: [^ ]+){{0,{int(distance) - 1}}} "
+        rule = f" (?:{first}){gap}(?:{then}) "
+        if not ordered:
+            rule += f"| (?:{then}){gap}(?:{first}) "
+        pattern = re.compile(rule)
+        return lambda padded: pattern.search(padded) is not None
+    left_side, right_side = _side(left), _side(right)
+
+    def holds(padded: str) -> bool:
+        before = _occurrences(padded, left_side)
+        after = _occurrences(padded, right_side) if before else []
+        return _followed(before, after, distance) or (not ordered and _followed(after, before, distance))
+    return holds
 
 
 def _alternatives(phrases: list[list[str]]) -> str:
     return "|".join(" ".join(_word(token) for token in phrase) for phrase in phrases)
 
 
+def _side(phrases: list[list[str]]) -> re.Pattern[str]:
+    """Where a phrase of `phrases` starts in a padded stream.
+
+    The regex consumes a phrase's first word only and looks ahead for the rest (one
+    group per phrase), so overlapping occurrences are found too ("a a" twice in
+    "a a a").
+    """
+    options = "|".join(_word(first) + "(?=(" + "".join(" " + _word(t) for t in rest) + ") )"
+                       for first, *rest in phrases)
+    return re.compile(f" (?:{options})")
+
+
 def _word(token: str) -> str:
-    """A word of the query (with wildcards) as a regex that stays inside one stream word."""
-    return "".join({"*": "[^ ]*", "?": "[^ ]"}.get(c) or re.escape(c) for c in token)
+    """A word of the query as a regex that stays inside one stream word."""
+    return analysis.pattern_source(token, "[^ ]")
+
+
+def _occurrences(padded: str, side: re.Pattern[str]) -> _Occurrences:
+    found: _Occurrences = []
+    counted = words = 0
+    for match in side.finditer(padded):
+        words += padded.count(" ", counted, match.start())  # the words before this one
+        counted = match.start()
+        rest = match.group(match.lastindex or 0)  # the phrase's other words
+        found.append((words, words + rest.count(" ")))
+    return found
+
+
+def _followed(first: _Occurrences, then: _Occurrences, distance: int) -> bool:
+    """Some `then` starts after some `first` ends, with at most distance-1 words between."""
+    starts = sorted(start for start, _ in then)
+    for _, end in first:
+        following = bisect_right(starts, end)
+        if following < len(starts) and starts[following] <= end + distance:
+            return True
+    return False
 
 
 def near_holds(spec: str, *columns: str | None) -> bool:
@@ -339,5 +388,5 @@ def near_holds(spec: str, *columns: str | None) -> bool:
 
     Registered as an SQL function; `spec` is the JSON [left, right, distance, ordered].
     """
-    rule = _near_rule(spec)
-    return any(text and rule.search(f" {text} ") for text in columns)
+    holds = _near_rule(spec)
+    return any(text and holds(f" {text} ") for text in columns)

@@ -91,6 +91,16 @@ def test_wildcards(engine: EmbeddedEngine) -> None:
     assert found(engine, "body:co*t") == ["a", "d"]
 
 
+@pytest.fixture(params=["regex", "positions"])
+def near_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of checking a Near rule: one regex (short distances) and word positions."""
+    if request.param == "positions":
+        monkeypatch.setattr(embedded_query, "SHORT_DISTANCE", 0)
+    embedded_query._near_rule.cache_clear()
+    request.addfinalizer(embedded_query._near_rule.cache_clear)
+
+
+@pytest.mark.usefixtures("near_check")
 def test_near_distance_boundary_and_order(engine: EmbeddedEngine) -> None:
     engine.index([doc("ab1", body="alpha beta"), doc("ab3", body="alpha x y beta"),
                   doc("ba3", body="beta x y alpha")])
@@ -103,6 +113,7 @@ def test_near_distance_boundary_and_order(engine: EmbeddedEngine) -> None:
     assert found(engine, "ALPHA PRE/3 beta AND NOT alpha pre/1 beta") == ["ab3"]
 
 
+@pytest.mark.usefixtures("near_check")
 def test_near_phrases_alternatives_and_shared_words(engine: EmbeddedEngine) -> None:
     engine.index([doc("a", body="the gas price in nevada"), doc("b", body="california gas price"),
                   doc("c", body="gas x x x price texas"), doc("one", body="alpha"),
@@ -114,6 +125,7 @@ def test_near_phrases_alternatives_and_shared_words(engine: EmbeddedEngine) -> N
     assert found(engine, "alpha w/1 alp*") == []
     assert found(engine, '"a b" w/1 "b c"') == []  # overlapping phrases are not near
     assert found(engine, '"a b" w/1 c') == ["abc"]
+    assert found(engine, '"alpha z" pre/1 alpha') == ["two"]
     assert found(engine, "body:(gas pre/1 price)") == ["a", "b"]
     assert found(engine, "subject:(gas w/1 price)") == []
 
@@ -362,6 +374,7 @@ def _query(rng: random.Random, depth: int = 0) -> str:
                        "type:attachment", "has:attachment", "date:2024-03-10", "after:2024-03-09"])
 
 
+@pytest.mark.usefixtures("near_check")
 def test_agrees_with_the_definition_on_random_queries(engine: EmbeddedEngine) -> None:
     rng = random.Random(20240310)
     corpus = _corpus(rng)
@@ -426,3 +439,4 @@ def test_metadata_from_the_arrays_agrees_with_the_definition(engine: EmbeddedEng
         expected = oracle.search(tree, prepared, ZONE)
         page = engine.search(SearchSpec(tree, ZONE, sort=rng.choice(SORTS), size=100))
         assert (page.total, {h.id for h in page.hits}) == (len(expected), set(expected)), text
+
