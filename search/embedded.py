@@ -175,9 +175,10 @@ class EmbeddedEngine:
 
         relevance: bm25 over search.ast.ranking_leaves, higher first; a document found
         by metadata or addresses alone scores a neutral 0. newest/oldest: by date,
-        undated last. Ties go by id. The cursor is the last hit's sort key (urlsafe base64 of JSON). A first
-        page is picked from the best-scored (or dated) few (embedded_pages.first_page);
-        a later page, or one that way cannot settle, sorts every hit in a temp table.
+        undated last. Ties go by id. The cursor is the last hit's sort key (urlsafe
+        base64 of JSON). A first page is picked from the best-scored (or dated) few
+        (embedded_pages.first_page); a later page, or one that way cannot settle,
+        sorts every hit in a temp table.
         """
         if spec.sort not in SORTS:
             raise SearchError(f"Sort by one of: {', '.join(SORTS)}")
