@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -47,12 +48,47 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+class _Turns:
+    """A lock handed to waiters in the order they came (a ticket lock).
+
+    SQLite's own wait for its write lock is a sleep-and-retry loop, so a thread that
+    commits and begins again at once (the in-process ingest worker, batch after
+    batch) kept winning, and a search behind it waited seconds. Writers of one
+    process take turns here first; other processes still meet SQLite's busy timeout.
+    A writer waits at most as long as SQLite would have, then gives up its place.
+    """
+
+    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
+        self.timeout = timeout
+        self._changed = threading.Condition()
+        self._issued = self._serving = 0
+        self._abandoned: set[int] = set()
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        with self._changed:
+            ticket, self._issued = self._issued, self._issued + 1
+            if not self._changed.wait_for(lambda: self._serving == ticket, self.timeout):
+                self._abandoned.add(ticket)
+                raise TimeoutError(f"Another writer held the database for over {self.timeout:.0f} s")
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._serving += 1
+                while self._serving in self._abandoned:
+                    self._abandoned.remove(self._serving)
+                    self._serving += 1
+                self._changed.notify_all()
+
+
 class Database:
     """An engine and its session factory, owned by the app or a CLI command."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = _Turns() if self.backend == "sqlite" else None
 
     @property
     def backend(self) -> str:
@@ -67,8 +103,13 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error."""
-        with self.sessions() as session, session.begin():
+        """One unit of work: commit on success, roll back on any error.
+
+        On SQLite it holds the write lock (BEGIN IMMEDIATE) from its first statement,
+        so this process's transactions take turns for it (see _Turns).
+        """
+        with self._writers.turn() if self._writers else nullcontext(), \
+                self.sessions() as session, session.begin():
             yield session
 
     @contextmanager
