@@ -27,7 +27,14 @@ from app.core.time import utcnow
 from app.models import IngestJob, JobStatus
 from ingest.blobs import BlobStore
 from ingest.items import SourceItem
-from ingest.pipeline import Context, Extract, Outcome, ingest_batch
+from ingest.pipeline import (
+    Context,
+    Extract,
+    Outcome,
+    ingest_batch,
+    known_locations,
+    prepare_batch,
+)
 from ingest.sources.registry import open_sources
 
 BATCH = 100
@@ -131,13 +138,16 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
                   batch: list[SourceItem], position: int, counts: Counter[str],
                   progress: Progress | None) -> None:
     outcomes: list[tuple[SourceItem, Outcome]] = []
+    with runner.database.reading() as session:  # parsing and natives need no write lock
+        known = known_locations(session, custodian, source.name, [i.source_id for i in batch])
+    parsed = prepare_batch(batch, known, runner.store)
     with runner.database.transaction() as session:
         job = session.get_one(IngestJob, job_id)
         if job.lease_owner != runner.worker:
             raise LeaseLost(f"job {job_id} is now run by {job.lease_owner}")
         runner.store.attach(session)
         context = Context(session, runner.store, runner.extract, custodian, source.name, job_id)
-        for item, outcome in zip(batch, ingest_batch(context, batch), strict=True):
+        for item, outcome in zip(batch, ingest_batch(context, batch, parsed), strict=True):
             source.done(session, item)
             counts[outcome.value] += 1
             counts["bytes"] += len(item.native)

@@ -79,9 +79,14 @@ class Context:
             self.families.update({key: Family(i, f) for key, i, f in rows if key})
 
     def prefetch_known(self, source_ids: list[str]) -> None:
-        self.known = set(self.session.scalars(select(Location.source_id).where(
-            Location.custodian == self.custodian, Location.source == self.source,
-            Location.source_id.in_(source_ids))))
+        self.known = known_locations(self.session, self.custodian, self.source, source_ids)
+
+
+def known_locations(session: Session, custodian: str, source: str, source_ids: list[str]) -> set[str]:
+    """Which of `source_ids` were stored at this custodian's source before."""
+    return set(session.scalars(select(Location.source_id).where(
+        Location.custodian == custodian, Location.source == source,
+        Location.source_id.in_(source_ids))))
 
 
 @dataclass
@@ -92,10 +97,28 @@ class _Read:
     problem: tuple[str, str] | None = None  # (stage, reason) when it cannot be stored
 
 
-def ingest_batch(ctx: Context, items: list[SourceItem]) -> list[Outcome]:
-    """Parse the batch first, then look up its locations and dedup keys in two queries."""
+def prepare_batch(items: list[SourceItem], known: set[str], store: BlobStore) -> dict[str, _Read]:
+    """Parse the items not in `known` (by source id) and store their natives durably.
+
+    Neither needs the database, so a worker does both before its write transaction,
+    which then stays short: SQLite has one writer, and a search waits for it. A
+    native stored for a batch that then fails is only a file no row names yet.
+    """
+    parsed = {item.source_id: _read(item) for item in items if item.source_id not in known}
+    for read in parsed.values():
+        store.put(read.item.native)
+    store.sync()
+    return parsed
+
+
+def ingest_batch(ctx: Context, items: list[SourceItem],
+                 parsed: dict[str, _Read] | None = None) -> list[Outcome]:
+    """Store a batch (parsed beforehand by prepare_batch, or here): its locations and
+    dedup keys are looked up in two queries."""
     ctx.prefetch_known([item.source_id for item in items])
-    reads = [None if item.source_id in ctx.known else _read(item) for item in items]
+    parsed = parsed or {}
+    reads = [None if item.source_id in ctx.known else parsed.get(item.source_id) or _read(item)
+             for item in items]
     ctx.prefetch_families([r.key for r in reads if r is not None and r.key])
     return [Outcome.known if read is None else _store(ctx, read) for read in reads]
 
