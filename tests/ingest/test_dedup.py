@@ -86,3 +86,20 @@ def test_rerunning_an_ingest_adds_nothing(
     assert first.counts["new"] == 1
     assert second.counts["known"] == 1 and "new" not in second.counts
     assert (count(database, Document), count(database, Location)) == (documents, locations)
+
+
+def test_a_batch_is_parsed_and_its_natives_stored_before_its_write_transaction(
+    tmp_path: Path,
+) -> None:
+    """Known items are neither parsed nor stored again; the others' natives are on disk."""
+    from ingest.blobs import BlobStore, sha256
+    from ingest.items import SourceItem
+    from ingest.pipeline import prepare_batch
+
+    store = BlobStore(tmp_path / "natives")
+    items = [SourceItem(f"m{n}", "inbox", mail(f"s{n}", "b"), "eml") for n in range(3)]
+    parsed = prepare_batch(items, {"m1"}, store)
+    assert sorted(parsed) == ["m0", "m2"]
+    assert parsed["m0"].message is not None and parsed["m0"].key
+    assert [store.path(sha256(i.native)).exists() for i in items] == [True, False, True]
+    assert not store.unsynced  # synced: durable before any row names them
