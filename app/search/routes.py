@@ -37,7 +37,7 @@ def run_search(body: SearchIn, reviewer: Reviewer, session: SessionDep, settings
                engine: EngineDep) -> Response:
     """Search the records. Every search is audited (who, what, how many)."""
     found = search(session, engine, settings, reviewer.actor, body)
-    # Already a validated SearchOut: serialized once, by pydantic, not checked again.
+    # Built from the catalog by service.search: serialized once, by pydantic, not validated again.
     return Response(found.model_dump_json(), media_type="application/json")
 
 
