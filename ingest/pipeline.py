@@ -95,6 +95,7 @@ class _Read:
     message: ParsedMessage | None = None
     key: str = ""
     problem: tuple[str, str] | None = None  # (stage, reason) when it cannot be stored
+    native: str = ""  # the stored native's digest, once prepare_batch stored it
 
 
 def prepare_batch(items: list[SourceItem], known: set[str], store: BlobStore) -> dict[str, _Read]:
@@ -106,7 +107,7 @@ def prepare_batch(items: list[SourceItem], known: set[str], store: BlobStore) ->
     """
     parsed = {item.source_id: _read(item) for item in items if item.source_id not in known}
     for read in parsed.values():
-        store.put(read.item.native)
+        read.native = store.put(read.item.native)
     store.sync()
     return parsed
 
@@ -140,7 +141,7 @@ def _store(ctx: Context, read: _Read) -> Outcome:
     if item.source_id in ctx.known:  # the same item twice in one batch
         return Outcome.known
     ctx.known.add(item.source_id)
-    native = ctx.store.put(item.native)
+    native = read.native or ctx.store.put(item.native)
     if read.problem is not None:
         return _quarantine(ctx, item, native, *read.problem)
     existing = ctx.families.get(read.key)

@@ -97,7 +97,7 @@ class FacetSnapshot:
         """One of the document's custodians is `name` (a case-sensitive GLOB if it has wildcards)."""
         values = self.values["custodian"]
         if analysis.is_pattern(name):
-            rule = re.compile(analysis.pattern_regex(name).pattern, re.DOTALL)
+            rule = re.compile(analysis.pattern_source(name, "."), re.DOTALL)
             wanted = [code for code, value in enumerate(values.names) if code and rule.fullmatch(value)]
         else:
             wanted = [code] if (code := values.codes.get(name, 0)) else []

@@ -38,14 +38,17 @@ def rowids(connection: sqlite3.Connection, compiled: Compiled,
         return found[arrays.where(rest, zone)[found]]
     if compiled.match is not None:
         return _matched(connection, compiled.match)
-    text = connection.execute(*select(compiled, "group_concat(d.doc)")).fetchone()[0]
-    return np.fromstring(text or "", dtype=np.int64, sep=",")
+    return _listed(connection.execute(*select(compiled, "group_concat(d.doc)")))
 
 
 def _matched(connection: sqlite3.Connection, match: str) -> Rowids:
-    text = connection.execute("SELECT group_concat(rowid) FROM doc_text WHERE doc_text MATCH ?",
-                              (match,)).fetchone()[0]
-    return np.fromstring(text or "", dtype=np.int64, sep=",")
+    return _listed(connection.execute(
+        "SELECT group_concat(rowid) FROM doc_text WHERE doc_text MATCH ?", (match,)))
+
+
+def _listed(found: sqlite3.Cursor) -> Rowids:
+    """The rowids of a one-row group_concat."""
+    return np.fromstring(found.fetchone()[0] or "", dtype=np.int64, sep=",")
 
 
 def select(compiled: Compiled, columns: str) -> tuple[str, list[object]]:
