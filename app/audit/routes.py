@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 from app.audit import export, service
 from app.audit.schemas import AuditEntryOut, ExportFormat, VerdictOut
 from app.auth.deps import AuditorUser
-from app.core.deps import DatabaseDep, SessionDep
+from app.core.deps import DatabaseDep, ReadSessionDep
 from app.core.errors import BadRequest
 from app.core.pagination import Page, PageDep
 
@@ -37,7 +37,7 @@ FilterDep = Annotated[service.AuditFilter, Depends(audit_filter)]
 
 @router.get("", response_model=Page[AuditEntryOut])
 def list_entries(
-    _: AuditorUser, session: SessionDep, where: FilterDep, page: PageDep
+    _: AuditorUser, session: ReadSessionDep, where: FilterDep, page: PageDep
 ) -> Page[AuditEntryOut]:
     entries, total = service.page(session, where, page.offset, page.limit)
     return Page(
@@ -50,7 +50,7 @@ def list_entries(
 @router.get("/export", response_class=StreamingResponse)
 def export_entries(
     auditor: AuditorUser,
-    session: SessionDep,
+    session: ReadSessionDep,
     database: DatabaseDep,
     where: FilterDep,
     format: ExportFormat = "jsonl",
@@ -73,6 +73,6 @@ def export_entries(
 
 
 @router.get("/verify", response_model=VerdictOut)
-def verify(_: AuditorUser, session: SessionDep) -> VerdictOut:
+def verify(_: AuditorUser, session: ReadSessionDep) -> VerdictOut:
     """Recompute the hash chain and name the first broken entry, if any."""
     return VerdictOut(**asdict(service.verify(session)))

@@ -1,4 +1,9 @@
-"""Write and read the audit trail. Every state change calls `record` in its own transaction."""
+"""Write and read the audit trail. Every state change calls `record` in its own transaction.
+
+An entry is appended as its transaction's last write (app.core.db.write_last): just
+before a change commits, or at the end of a read. So the lock that orders the chain
+is held only for the append, never while a route searches or reads.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS_HASH, Verdict, entry_hash, verify_chain
+from app.core.db import transaction_state, write_last
 from app.core.time import as_utc, utcnow
 from app.models import AuditEntry
 
@@ -44,21 +50,25 @@ def record(
     before: Any = None,
     after: Any = None,
     **details: Any,
-) -> AuditEntry:
-    """Append one entry, chained to the current head, in the caller's transaction."""
+) -> None:
+    """Queue one entry for the caller's transaction; it is chained when the transaction ends.
+
+    The entry is timed now, when the action happens; it lands with the transaction
+    or not at all.
+    """
     if before is not None:
         details["before"] = before
     if after is not None:
         details["after"] = after
     if actor.user_id is not None:
         details.setdefault("actor_id", actor.user_id)
-    _lock_head(session)
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
-    fields: dict[str, Any] = {
-        "seq": seq,
+    state = transaction_state(session)
+    pending: list[dict[str, Any]] | None = state.get("audit_entries")
+    if pending is None:
+        pending = state["audit_entries"] = []
+        # The closure holds the list: a read's entries are written by another session.
+        write_last(session, lambda writer: _append(writer, pending))
+    pending.append({
         "occurred_at": utcnow(),
         "actor": actor.name,
         "action": action,
@@ -67,11 +77,22 @@ def record(
         "client_address": actor.client_address,
         "request_id": actor.request_id,
         "details": jsonable(details),
-    }
-    entry = AuditEntry(**fields, prev_hash=prev_hash, hash=entry_hash(prev_hash=prev_hash, **fields))
-    session.add(entry)
+    })
+
+
+def _append(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Chain the queued entries to the current head, under the append lock."""
+    _lock_head(session)
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (head.seq + 1, head.hash) if head else (1, GENESIS_HASH)
+    for queued in entries:
+        fields = {"seq": seq, **queued}
+        digest = entry_hash(prev_hash=prev_hash, **fields)
+        session.add(AuditEntry(**fields, prev_hash=prev_hash, hash=digest))
+        seq, prev_hash = seq + 1, digest
     session.flush()
-    return entry
 
 
 def _lock_head(session: Session) -> None:

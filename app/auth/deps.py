@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from app.audit.service import Actor
 from app.auth import service
-from app.core.deps import SessionDep, SettingsDep, client_address, request_id
+from app.core.deps import ReadSessionDep, SettingsDep, client_address, request_id
 from app.core.errors import Forbidden, Unauthorized
 from app.models import Role, User
 
@@ -52,7 +52,7 @@ def actor_for(request: Request, name: str, user_id: str | None = None) -> Actor:
 def authorize(
     allowed: SecurityScopes,
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:

@@ -18,7 +18,7 @@ from app.auth.schemas import (
     UserCreate,
     UserOut,
 )
-from app.core.deps import DatabaseDep, SessionDep, SettingsDep
+from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep
 from app.core.errors import NotFound, Unauthorized
 from app.core.pagination import Page, PageDep
 from app.models import ApiToken, User
@@ -65,7 +65,7 @@ def who_am_i(principal: AnyUser) -> Me:
 
 
 @router.get("/users", response_model=Page[UserOut])
-def list_users(_: AdminUser, session: SessionDep, page: PageDep) -> Page[UserOut]:
+def list_users(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[UserOut]:
     total = session.scalar(select(func.count()).select_from(User)) or 0
     users = session.scalars(
         select(User).order_by(User.username).offset(page.offset).limit(page.limit)
@@ -94,7 +94,7 @@ def create_api_token(body: ApiTokenCreate, admin: AdminUser, session: SessionDep
 
 
 @router.get("/auth/api-tokens", response_model=Page[ApiTokenOut])
-def list_api_tokens(_: AdminUser, session: SessionDep, page: PageDep) -> Page[ApiTokenOut]:
+def list_api_tokens(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[ApiTokenOut]:
     total = session.scalar(select(func.count()).select_from(ApiToken)) or 0
     tokens = session.scalars(
         select(ApiToken).order_by(ApiToken.created_at).offset(page.offset).limit(page.limit)

@@ -3,17 +3,53 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "custodia_read_only"
+_TRANSACTION = "custodia_transaction"
+
+LastWrite = Callable[[Session], None]
+
+
+def transaction_state(session: Session) -> dict[str, Any]:
+    """A dict that lives as long as the session's current transaction."""
+    state: dict[str, Any] = session.info.setdefault(_TRANSACTION, {})
+    return state
+
+
+def write_last(session: Session, write: LastWrite) -> None:
+    """Run `write` as the transaction's last step, holding its locks for the least time.
+
+    In a write transaction it runs just before the commit. In a read (Database.reading)
+    it runs when the read ends, in one short write transaction of its own: a route that
+    only reads takes no write lock until then. The audit trail appends this way.
+    """
+    transaction_state(session).setdefault("last_writes", []).append(write)
+
+
+def _run_last_writes(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's commit: the transaction goes on
+    for write in transaction_state(session).pop("last_writes", []):
+        write(session)
+
+
+def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TRANSACTION, None)
+
+
+def _refuse_writes(session: Session, *_: object) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read transaction cannot change rows; use Database.transaction")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -88,6 +124,11 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(expire_on_commit=False)
+        event.listen(self.sessions, "before_commit", _run_last_writes)
+        event.listen(self._readers, "before_flush", _refuse_writes)
+        for factory in (self.sessions, self._readers):
+            event.listen(factory, "after_transaction_end", _forget_transaction)
         self._writers = _Turns() if self.backend == "sqlite" else None
 
     @property
@@ -114,11 +155,22 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A long read (an export) that must not hold SQLite's write lock meanwhile."""
+        """A read transaction: one snapshot, no write lock, and no change allowed.
+
+        Readers run side by side (SQLite's WAL, PostgreSQL's READ ONLY transactions).
+        What was queued with write_last (a read's audit entry) is written when the read
+        ends without an error, in one short write transaction.
+        """
         with self.engine.connect() as connection:
-            connection = connection.execution_options(**{READ_ONLY: True})
-            with Session(connection) as session:
+            options = {READ_ONLY: True} if self.backend == "sqlite" else {
+                "postgresql_readonly": True}
+            with self._readers(bind=connection.execution_options(**options)) as session:
                 yield session
+                last = transaction_state(session).pop("last_writes", [])
+        if last:
+            with self.transaction() as writer:
+                for write in last:
+                    write(writer)
 
     def dispose(self) -> None:
         self.engine.dispose()

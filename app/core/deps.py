@@ -33,8 +33,16 @@ async def get_engine(request: Request) -> SearchEngine:
 
 
 def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
-    """The request's unit of work: committed when the route returns, rolled back if it raises."""
+    """A changing route's unit of work: committed when the route returns, rolled back if it
+    raises. The change and its audit entry land together or not at all."""
     with database.transaction() as session:
+        yield session
+
+
+def get_read_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+    """A reading route's transaction: no write lock while it works, so reads run side by
+    side; its audit entry is appended in one short write when it returns."""
+    with database.reading() as session:
         yield session
 
 
@@ -51,3 +59,4 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 # scope="function": commit before the response is sent, so a failed commit is an error response.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 
 from app.auth.deps import ClerkUser
-from app.core.deps import SessionDep
+from app.core.deps import ReadSessionDep, SessionDep
 from app.core.errors import BadRequest, NotFound
 from app.core.pagination import Page, PageDep
 from app.ingest.schemas import IngestErrorOut, JobCreate, JobOut
@@ -36,7 +36,7 @@ def create_job(body: JobCreate, clerk: ClerkUser, session: SessionDep) -> JobOut
 
 
 @router.get("/jobs", response_model=Page[JobOut])
-def list_jobs(_: ClerkUser, session: SessionDep, page: PageDep) -> Page[JobOut]:
+def list_jobs(_: ClerkUser, session: ReadSessionDep, page: PageDep) -> Page[JobOut]:
     total = session.scalar(select(func.count()).select_from(IngestJob)) or 0
     found = session.scalars(select(IngestJob).order_by(IngestJob.created_at.desc())
                             .offset(page.offset).limit(page.limit))
@@ -44,7 +44,7 @@ def list_jobs(_: ClerkUser, session: SessionDep, page: PageDep) -> Page[JobOut]:
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)
-def get_job(job_id: uuid.UUID, _: ClerkUser, session: SessionDep) -> JobOut:
+def get_job(job_id: uuid.UUID, _: ClerkUser, session: ReadSessionDep) -> JobOut:
     job = session.get(IngestJob, job_id)
     if job is None:
         raise NotFound("No ingest job with that id.")
@@ -53,7 +53,7 @@ def get_job(job_id: uuid.UUID, _: ClerkUser, session: SessionDep) -> JobOut:
 
 @router.get("/errors", response_model=Page[IngestErrorOut])
 def list_errors(
-    _: ClerkUser, session: SessionDep, page: PageDep,
+    _: ClerkUser, session: ReadSessionDep, page: PageDep,
     job_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Page[IngestErrorOut]:
     """Quarantined items: what, from where, and why."""

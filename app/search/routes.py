@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.auth.deps import ReviewerUser as Reviewer
-from app.core.deps import EngineDep, SessionDep, SettingsDep
+from app.core.deps import EngineDep, ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep
 from app.search import report, saved
 from app.search.schemas import (
@@ -33,7 +33,7 @@ city's time zone). A syntax error answers 400 with `position` (0-based) and `mes
 
 
 @router.post("/search", response_model=SearchOut, description=SYNTAX)
-def run_search(body: SearchIn, reviewer: Reviewer, session: SessionDep, settings: SettingsDep,
+def run_search(body: SearchIn, reviewer: Reviewer, session: ReadSessionDep, settings: SettingsDep,
                engine: EngineDep) -> Response:
     """Search the records. Every search is audited (who, what, how many)."""
     found = search(session, engine, settings, reviewer.actor, body)
@@ -43,7 +43,7 @@ def run_search(body: SearchIn, reviewer: Reviewer, session: SessionDep, settings
 
 @router.post("/search/term-report", response_model=TermReportOut,
              responses={200: {"content": {"text/csv": {}}}})
-def term_report(body: TermReportIn, reviewer: Reviewer, session: SessionDep,
+def term_report(body: TermReportIn, reviewer: Reviewer, session: ReadSessionDep,
                 settings: SettingsDep, engine: EngineDep,
                 format: Annotated[Literal["json", "csv"], Query()] = "json",
                 ) -> TermReportOut | Response:
@@ -67,13 +67,13 @@ def create_saved_search(body: SavedSearchIn, reviewer: Reviewer, session: Sessio
 
 
 @router.get("/saved-searches", response_model=Page[SavedSearchOut])
-def list_saved_searches(_: Reviewer, session: SessionDep, page: PageDep) -> Page[SavedSearchOut]:
+def list_saved_searches(_: Reviewer, session: ReadSessionDep, page: PageDep) -> Page[SavedSearchOut]:
     found, total = saved.listing(session, page.offset, page.limit)
     return Page(items=[_out(s) for s in found], total=total, **page.model_dump())
 
 
 @router.get("/saved-searches/{saved_id}", response_model=SavedSearchOut)
-def get_saved_search(saved_id: uuid.UUID, _: Reviewer, session: SessionDep) -> SavedSearchOut:
+def get_saved_search(saved_id: uuid.UUID, _: Reviewer, session: ReadSessionDep) -> SavedSearchOut:
     return _out(saved.get(session, saved_id))
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.core import migrations
 from app.core.db import Database
+from app.core.time import utcnow
+from app.models import AuditEntry
 
 
 def append(database: Database, actor: Actor, count: int) -> None:
@@ -50,15 +52,53 @@ def test_an_untouched_chain_verifies(database: Database, actor: Actor) -> None:
 
 def test_entries_record_who_what_when_where(database: Database, actor: Actor) -> None:
     with database.transaction() as session:
-        entry = audit.record(session, actor, "thing.rename", "thing", 7,
-                             before={"name": "a"}, after={"name": "b"})
+        audit.record(session, actor, "thing.rename", "thing", 7,
+                     before={"name": "a"}, after={"name": "b"})
+    with database.reading() as session:
+        entry = session.scalars(select(AuditEntry)).one()
     assert (entry.actor, entry.client_address, entry.request_id) == (
         "test-runner", "127.0.0.1", "test-request")
     assert entry.details == {"before": {"name": "a"}, "after": {"name": "b"}}
     assert entry.occurred_at.utcoffset() is not None
+    assert entry.object_id == "7"
+
+
+def test_a_rolled_back_change_leaves_no_entry(database: Database, actor: Actor) -> None:
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        audit.record(session, actor, "thing.rename", "thing", 1)
+        raise RuntimeError("the change failed")
+    append(database, actor, 1)
     with database.reading() as session:
-        stored = session.execute(text("SELECT object_id FROM audit_entries")).scalar_one()
-    assert stored == "7"
+        assert session.scalars(select(AuditEntry.object_id)).all() == ["0"]
+    assert verdict(database).intact
+
+
+def test_a_read_appends_its_entry_when_it_ends(database: Database, actor: Actor) -> None:
+    """A read holds no write lock: its entry is written after it, in a short transaction."""
+    with database.reading() as session:
+        audit.record(session, actor, "thing.view", "thing", 1)
+        audit.record(session, actor, "thing.view", "thing", 2)
+        with database.reading() as other:  # nothing is written while the read goes on
+            assert other.scalars(select(AuditEntry)).all() == []
+    with database.reading() as session:
+        assert session.scalars(select(AuditEntry.seq)).all() == [1, 2]
+    assert verdict(database).intact
+
+
+def test_a_failed_read_appends_nothing(database: Database, actor: Actor) -> None:
+    with pytest.raises(LookupError), database.reading() as session:
+        audit.record(session, actor, "thing.view", "thing", 1)
+        raise LookupError("no such thing")
+    with database.reading() as session:
+        assert session.scalars(select(AuditEntry)).all() == []
+
+
+def test_a_read_cannot_change_rows(database: Database, actor: Actor) -> None:
+    with pytest.raises(RuntimeError, match="read transaction"), database.reading() as session:
+        session.add(AuditEntry(seq=1, occurred_at=utcnow(), actor="x", action="x",
+                               object_type="x", object_id="x", client_address="x",
+                               request_id="x", details={}, prev_hash="0", hash="0"))
+        session.flush()
 
 
 @pytest.mark.parametrize("statement", [
