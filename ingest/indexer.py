@@ -11,9 +11,10 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.db import Database
@@ -88,36 +89,61 @@ def as_index_docs(session: Session, documents: list[Document], zone: str) -> lis
             sender_domain=_domain(d.sender), sender_address=_email(d.sender),
             recipient_addresses=_recipients(d.recipients), filename=d.filename,
             content_type=d.content_type, has_attachment=d.id in with_children,
-            thread_id=d.thread_id,
+            thread_id=d.thread_id, version=d.generation,
         )
         for d in documents
     ]
 
 
+def index_again(session: Session, *where: ColumnElement[bool]) -> None:
+    """Queue documents for the index again: their copy there must change (new text, a new
+    custodian). The new generation keeps a pass that read them before from marking them done."""
+    session.execute(update(Document).where(*where).values(
+        indexed_at=None, generation=Document.generation + 1),
+        execution_options={"synchronize_session": False})
+
+
 def index_pending(database: Database, engine: SearchEngine, zone: str,
                   limit: int | None = None) -> int:
-    """Index pending documents batch by batch; returns how many were accepted."""
+    """Index pending documents batch by batch; returns how many the engine accepted.
+
+    A batch is read in a read transaction and sent to the engine with no catalog lock
+    held; then one short write marks those whose generation is still the one sent.
+    A document changed meanwhile stays pending and goes in the next batch.
+    """
     accepted = 0
     while limit is None or accepted < limit:
-        with database.transaction() as session:
-            batch = list(session.scalars(
+        with database.reading() as session:
+            batch = list(session.execute(
                 select(Document).where(Document.indexed_at.is_(None))
                 .options(selectinload(Document.text)).order_by(Document.created_at)
-                .limit(BATCH)))
+                .limit(BATCH)).scalars())
             if not batch:
                 break
-            failures = engine.index(as_index_docs(session, batch, zone))
-            now = utcnow()
-            for document in batch:
-                reason = failures.get(str(document.id))
-                if reason is None:
-                    document.indexed_at, document.index_error = now, ""
-                    accepted += 1
-                else:
-                    document.index_error = reason
-            if len(failures) == len(batch):
-                break  # nothing moved: leave the rest for the next pass
+            docs = as_index_docs(session, batch, zone)
+        failures = engine.index(docs)
+        _mark(database, docs, failures)
+        accepted += len(docs) - len(failures)
+        if len(failures) == len(batch):
+            break  # nothing moved: leave the rest for the next pass
     return accepted
+
+
+def _mark(database: Database, docs: list[IndexDoc], failures: dict[str, str]) -> None:
+    table = cast(Table, Document.__table__)
+    same = and_(table.c.id == bindparam("doc_id"), table.c.generation == bindparam("sent"))
+    sent = {d.id: d.version for d in docs}
+    done = [{"doc_id": uuid.UUID(i), "sent": v} for i, v in sent.items() if i not in failures]
+    refused = [{"doc_id": uuid.UUID(i), "sent": sent[i], "reason": reason}
+               for i, reason in failures.items() if i in sent]
+    with database.transaction() as session:
+        connection = session.connection()
+        if done:
+            connection.execute(update(table).where(same).values(
+                indexed_at=utcnow(), index_error=""), done)
+        if refused:
+            connection.execute(update(table).where(same).values(
+                index_error=bindparam("reason")), refused)
 
 
 def rebuild(database: Database, engine: SearchEngine, zone: str) -> int:
@@ -141,6 +167,5 @@ def rebuild(database: Database, engine: SearchEngine, zone: str) -> int:
     engine.activate(version)
     # Documents stored while the scan ran may have gone to the old version only.
     with database.transaction() as session:
-        session.execute(update(Document).where(Document.created_at >= started)
-                        .values(indexed_at=None))
+        index_again(session, Document.created_at >= started)
     return total

@@ -22,19 +22,13 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.service import Actor
+from app.core.blobs import BlobStore
 from app.core.db import Database
 from app.core.time import utcnow
 from app.models import IngestJob, JobStatus
-from ingest.blobs import BlobStore
 from ingest.items import SourceItem
-from ingest.pipeline import (
-    Context,
-    Extract,
-    Outcome,
-    ingest_batch,
-    known_locations,
-    prepare_batch,
-)
+from ingest.pipeline import Context, Outcome, families_by_key, ingest_batch, known_locations
+from ingest.prepare import Extract, prepare, read_batch
 from ingest.sources.registry import open_sources
 
 BATCH = 100
@@ -138,16 +132,18 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
                   batch: list[SourceItem], position: int, counts: Counter[str],
                   progress: Progress | None) -> None:
     outcomes: list[tuple[SourceItem, Outcome]] = []
-    with runner.database.reading() as session:  # parsing and natives need no write lock
+    with runner.database.reading() as session:  # what the rows will need takes no write lock
         known = known_locations(session, custodian, source.name, [i.source_id for i in batch])
-    parsed = prepare_batch(batch, known, runner.store)
+        reads = read_batch(batch, known)
+        stored = families_by_key(session, [r.key for r in reads.values() if r.key])
+    prepare(reads, set(stored), runner.store, runner.extract)
     with runner.database.transaction() as session:
         job = session.get_one(IngestJob, job_id)
         if job.lease_owner != runner.worker:
             raise LeaseLost(f"job {job_id} is now run by {job.lease_owner}")
         runner.store.attach(session)
         context = Context(session, runner.store, runner.extract, custodian, source.name, job_id)
-        for item, outcome in zip(batch, ingest_batch(context, batch, parsed), strict=True):
+        for item, outcome in zip(batch, ingest_batch(context, batch, reads), strict=True):
             source.done(session, item)
             counts[outcome.value] += 1
             counts["bytes"] += len(item.native)

@@ -8,12 +8,12 @@ header never costs the rest of the message.
 from __future__ import annotations
 
 import email
-import hashlib
 from datetime import UTC, datetime
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 
+from app.core.hashing import sha256
 from ingest.message import Address, Attachment, ParsedMessage
 
 MAX_HEADER_VALUES = 200
@@ -182,7 +182,7 @@ def _filename(part: Message, parsed: ParsedMessage) -> str:
 def _unnamed(part: Message) -> str:
     extension = {"text/plain": ".txt", "text/html": ".html"}.get(part.get_content_type(), ".bin")
     payload = part.get_payload(decode=True)
-    digest = hashlib.sha256(payload if isinstance(payload, bytes) else b"").hexdigest()[:8]
+    digest = sha256(payload if isinstance(payload, bytes) else b"")[:8]
     return f"unnamed-{digest}{extension}"
 
 

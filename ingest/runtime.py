@@ -8,11 +8,11 @@ import socket
 from dataclasses import dataclass
 from datetime import timedelta
 
+from app.core.blobs import BlobStore
 from app.core.db import Database
 from app.core.settings import Settings
-from ingest.blobs import BlobStore
 from ingest.jobs import Runner
-from ingest.pipeline import Extract
+from ingest.prepare import Extract
 from search.engines import SearchEngine, open_engine
 
 log = logging.getLogger("custodia.ingest")

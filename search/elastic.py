@@ -14,6 +14,7 @@ import binascii
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
+from http import HTTPStatus
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
@@ -214,14 +215,16 @@ class ElasticEngine:
             if not version:
                 self._check_layout()
             target = self._index_name(version) if version else self._ensure()
-            actions = ({"_index": target, "_id": d.id, "_source": document(d)} for d in docs)
+            # external_gte: a copy older than the one held is refused (409) and that is fine.
+            actions = ({"_index": target, "_id": d.id, "_version": d.version,
+                        "_version_type": "external_gte", "_source": document(d)} for d in docs)
             failures: dict[str, str] = {}
             for ok, result in helpers.streaming_bulk(
                 self.client, actions, chunk_size=500, max_retries=3, raise_on_error=False,
                 raise_on_exception=False,
             ):
-                if not ok:
-                    detail = result.get("index", {})
+                detail = result.get("index", {})
+                if not ok and detail.get("status") != HTTPStatus.CONFLICT:
                     failures[str(detail.get("_id"))] = str(detail.get("error"))[:500]
             return failures
 

@@ -40,7 +40,7 @@ from search.results import (
     SearchSpec,
 )
 
-SCHEMA_VERSION = 3  # PRAGMA user_version; the previous layout (docs, docs_fts) had none
+SCHEMA_VERSION = 4  # PRAGMA user_version; the previous layout (docs, docs_fts) had none
 _COLUMNS = ", ".join(f'"{field}"' for field in TEXT_FIELDS)
 # generation: of the indexing transaction that last wrote the document (see
 # search.embedded_facets); meta holds the latest one and the file's random uid.
@@ -51,12 +51,17 @@ _GENERATIONS = (
     "CREATE TABLE meta (uid TEXT NOT NULL, generation INTEGER NOT NULL)",
     "INSERT INTO meta (uid, generation) VALUES (lower(hex(randomblob(16))), 0)",
 )
+# version: the catalog's generation of the copy held (IndexDoc.version); an older copy
+# sent later is ignored. Version 3 files get it in place.
+_VERSIONS = ("ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 0",)
+_UPGRADES = {2: (*_GENERATIONS, *_VERSIONS), 3: _VERSIONS}
 SCHEMA = (
     """CREATE TABLE documents (
         doc INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, family_id TEXT NOT NULL,
         parent_id TEXT, kind TEXT NOT NULL, date INTEGER, month TEXT NOT NULL,
         sender_domain TEXT NOT NULL, has_attachment INTEGER NOT NULL)""",
     *_GENERATIONS,
+    *_VERSIONS,
     "CREATE INDEX documents_kind ON documents (kind)",
     "CREATE INDEX documents_date ON documents (date)",  # date: epoch milliseconds, UTC
     """CREATE TABLE custodians (
@@ -209,8 +214,8 @@ def _create(connection: sqlite3.Connection) -> None:
     try:
         stamp = connection.execute("PRAGMA user_version").fetchone()[0]
         tables = connection.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if stamp == 2:  # the same but for the generations: add them in place
-            for statement in (*_GENERATIONS, f"PRAGMA user_version = {SCHEMA_VERSION}"):
+        if stamp in _UPGRADES:  # the same but for columns added since: add them in place
+            for statement in (*_UPGRADES[stamp], f"PRAGMA user_version = {SCHEMA_VERSION}"):
                 connection.execute(statement)
         elif stamp != SCHEMA_VERSION and (stamp or tables):
             raise IndexOutdated("The search index was built by an older version of Custodia; "
@@ -226,21 +231,25 @@ def _create(connection: sqlite3.Connection) -> None:
 
 def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, generation: int,
            terms: dict[str, set[str]]) -> None:
-    """Add or replace one document; adds its words to `terms` (field -> words)."""
+    """Add or replace one document unless a newer copy is held; adds its words to `terms`."""
     fields = (doc.family_id, doc.parent_id, doc.kind, date, doc.month, doc.sender_domain,
-              int(doc.has_attachment), generation)
-    row = connection.execute("SELECT doc FROM documents WHERE id = ?", (doc.id,)).fetchone()
+              int(doc.has_attachment), generation, doc.version)
+    row = connection.execute("SELECT doc, version FROM documents WHERE id = ?", (doc.id,)).fetchone()
     if row is None:
         rowid = connection.execute(
             "INSERT INTO documents (id, family_id, parent_id, kind, date, month, sender_domain, "
-            "has_attachment, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (doc.id, *fields)).lastrowid
+            "has_attachment, generation, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.id, *fields)).lastrowid
+    elif row[1] > doc.version:
+        return
     else:
         rowid = row[0]
         connection.execute("DELETE FROM doc_text WHERE rowid = ?", (rowid,))
         connection.execute("DELETE FROM custodians WHERE doc = ?", (rowid,))
         connection.execute(
             "UPDATE documents SET family_id = ?, parent_id = ?, kind = ?, date = ?, month = ?, "
-            "sender_domain = ?, has_attachment = ?, generation = ? WHERE doc = ?", (*fields, rowid))
+            "sender_domain = ?, has_attachment = ?, generation = ?, version = ? WHERE doc = ?",
+            (*fields, rowid))
     streams = doc.streams()
     connection.execute(f"INSERT INTO doc_text (rowid, {_COLUMNS}) VALUES (?{', ?' * len(TEXT_FIELDS)})",
                        (rowid, *(streams[field] for field in TEXT_FIELDS)))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+
+from app.core.hashing import sha256
 
 GENESIS_HASH = "0" * 64
 
@@ -43,7 +44,7 @@ def entry_hash(
             "details": details,
         }
     )
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    return sha256(f"{prev_hash}\n{body}")
 
 
 class ChainedEntry(Protocol):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -11,6 +10,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from app.core.hashing import sha256
 from app.core.time import utcnow
 
 API_TOKEN_PREFIX = "cus_"
@@ -56,4 +56,4 @@ def new_api_token() -> tuple[str, str]:
 
 def api_token_hash(token: str) -> str:
     # A 256-bit random token needs no slow hash; SHA-256 lets us look it up directly.
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256(token)

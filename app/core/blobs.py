@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 from pathlib import Path
@@ -11,12 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.db import insert_or_ignore
+from app.core.hashing import sha256, sha256_file
 from app.core.time import utcnow
 from app.models import Blob
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 class BlobStore:
@@ -76,8 +72,5 @@ class BlobStore:
         target = self.path(digest)
         if not target.exists():
             return "missing"
-        hasher = hashlib.sha256()
-        with target.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                hasher.update(chunk)
-        return None if hasher.hexdigest() == digest else f"hash is now {hasher.hexdigest()}"
+        found = sha256_file(target)
+        return None if found == digest else f"hash is now {found}"

@@ -9,16 +9,16 @@ from sqlalchemy import select
 
 from app.audit import service as audit
 from app.auth.deps import ReviewerUser as Reviewer
-from app.core.deps import SessionDep, SettingsDep
+from app.core.blobs import BlobStore
+from app.core.deps import ReadSessionDep, SettingsDep
 from app.core.errors import NotFound
 from app.documents.schemas import DocumentOut, FamilyMember, LocationOut
 from app.models import Document, Location
-from ingest.blobs import BlobStore
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
 
-def _document(session: SessionDep, document_id: uuid.UUID) -> Document:
+def _document(session: ReadSessionDep, document_id: uuid.UUID) -> Document:
     document = session.get(Document, document_id)
     if document is None:
         raise NotFound("No document with that id.")
@@ -26,7 +26,7 @@ def _document(session: SessionDep, document_id: uuid.UUID) -> Document:
 
 
 @router.get("/{document_id}", response_model=DocumentOut)
-def get_document(document_id: uuid.UUID, reviewer: Reviewer, session: SessionDep,
+def get_document(document_id: uuid.UUID, reviewer: Reviewer, session: ReadSessionDep,
                  settings: SettingsDep) -> DocumentOut:
     """Metadata, text, family and locations. Every read is audited."""
     document = _document(session, document_id)
@@ -60,7 +60,7 @@ def get_document(document_id: uuid.UUID, reviewer: Reviewer, session: SessionDep
 
 @router.get("/{document_id}/native", response_class=Response,
             responses={200: {"content": {"application/octet-stream": {}}}})
-def get_native(document_id: uuid.UUID, reviewer: Reviewer, session: SessionDep,
+def get_native(document_id: uuid.UUID, reviewer: Reviewer, session: ReadSessionDep,
                settings: SettingsDep) -> Response:
     """The original bytes, as ingested (for a voicemail export: the audio)."""
     document = _document(session, document_id)

@@ -3,13 +3,21 @@
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.document import Blob, Document, DocumentKind, DocumentText, Location, TextStatus
-from app.models.ingest import ImapFolderState, IngestError, IngestJob, JobStatus
+from app.models.ingest import (
+    ImapFolderState,
+    IngestError,
+    IngestJob,
+    IngestRoot,
+    JobStatus,
+    MailConnection,
+)
 from app.models.search import SavedSearch
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Document", "DocumentKind", "DocumentText",
-    "ImapFolderState", "IngestError", "IngestJob", "JobStatus", "Location", "Role", "SavedSearch",
+    "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "JobStatus", "Location",
+    "MailConnection", "Role", "SavedSearch",
     "TextStatus",
     "User", "UserRole",
 ]

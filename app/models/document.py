@@ -70,7 +70,11 @@ class Document(UUIDKey, Timestamped, Base):
     text_status: Mapped[TextStatus] = mapped_column(_enum(TextStatus, "text_status"))
     extract_error: Mapped[str] = mapped_column(Text, default="")
     extract_attempts: Mapped[int] = mapped_column(default=0)
+    # Pending for the search index while indexed_at is empty. Every change the index copy
+    # must show bumps the generation (ingest.indexer.index_again), and the indexer marks a
+    # document indexed only if its generation is still the one it sent.
     indexed_at: Mapped[datetime | None]
+    generation: Mapped[int] = mapped_column(default=1, server_default="1")
     index_error: Mapped[str] = mapped_column(Text, default="")
 
     text: Mapped[DocumentText | None] = relationship(

@@ -1,4 +1,4 @@
-"""The ingest queue, quarantined items, and IMAP sync state."""
+"""The ingest queue, where it may read from, quarantined items, and IMAP sync state."""
 
 from __future__ import annotations
 
@@ -67,3 +67,34 @@ class ImapFolderState(UUIDKey, Base):
     folder: Mapped[str] = mapped_column(String(1000))
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IngestRoot(UUIDKey, Timestamped, Base):
+    """A folder on the workers that an administrator lets clerks ingest from, by name.
+
+    Clerks name a root and a path inside it; nothing outside a root is ever read for them.
+    """
+
+    __tablename__ = "ingest_roots"
+
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(1000))  # absolute, as the workers see it
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class MailConnection(UUIDKey, Timestamped, Base):
+    """A mail server account an administrator set up; clerks pick it by name.
+
+    The password is stored encrypted (app.core.secrets) and is never shown again.
+    """
+
+    __tablename__ = "mail_connections"
+
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    host: Mapped[str] = mapped_column(String(253))
+    port: Mapped[int]
+    security: Mapped[str] = mapped_column(String(16))  # tls, starttls or none
+    username: Mapped[str] = mapped_column(String(320))
+    password_encrypted: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))

@@ -88,18 +88,31 @@ def test_rerunning_an_ingest_adds_nothing(
     assert (count(database, Document), count(database, Location)) == (documents, locations)
 
 
-def test_a_batch_is_parsed_and_its_natives_stored_before_its_write_transaction(
-    tmp_path: Path,
-) -> None:
-    """Known items are neither parsed nor stored again; the others' natives are on disk."""
-    from ingest.blobs import BlobStore, sha256
+def test_a_batch_is_read_and_prepared_before_its_write_transaction(tmp_path: Path) -> None:
+    """Known items are neither parsed nor stored again; known content is not extracted."""
+    from app.core.blobs import BlobStore
+    from app.core.hashing import sha256
+    from ingest.extract import builtin
+    from ingest.extract.base import Extracted
     from ingest.items import SourceItem
-    from ingest.pipeline import prepare_batch
+    from ingest.prepare import prepare, read_batch
 
     store = BlobStore(tmp_path / "natives")
-    items = [SourceItem(f"m{n}", "inbox", mail(f"s{n}", "b"), "eml") for n in range(3)]
-    parsed = prepare_batch(items, {"m1"}, store)
-    assert sorted(parsed) == ["m0", "m2"]
-    assert parsed["m0"].message is not None and parsed["m0"].key
-    assert [store.path(sha256(i.native)).exists() for i in items] == [True, False, True]
+    items = [SourceItem(f"m{n}", "inbox", mail(f"s{n}", "b", b"n,%d\n" % n), "eml")
+             for n in range(4)]
+    reads = read_batch(items, {"m1"})
+    assert sorted(reads) == ["m0", "m2", "m3"]
+    assert reads["m0"].message is not None and reads["m0"].key
+    extracted: list[str | None] = []
+
+    def extract(data: bytes, name: str | None, content_type: str | None) -> Extracted:
+        extracted.append(name)
+        return builtin.extract(data, name, content_type)
+
+    prepare(reads, {reads["m3"].key}, store, extract)  # m3's content is stored already
+    assert [store.path(sha256(i.native)).exists() for i in items] == [True, False, True, True]
     assert not store.unsynced  # synced: durable before any row names them
+    assert extracted == ["budget.csv", "budget.csv"]  # m0 and m2; m3 is a duplicate
+    part = reads["m0"].parts[0]  # type: ignore[index]
+    assert part.extracted is not None and "n,0" in part.extracted.text
+    assert reads["m3"].parts is None

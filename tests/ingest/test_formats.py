@@ -11,10 +11,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.core.blobs import BlobStore
 from app.core.db import Database
 from app.demo.generator import generate
 from app.models import Document, DocumentKind, Location
-from ingest.blobs import BlobStore
 from ingest.runtime import Runtime
 from tests.conftest import find_phrase
 from tests.ingest.conftest import RunIngest

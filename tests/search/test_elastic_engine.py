@@ -276,6 +276,17 @@ def test_versions_switch_atomically_and_report_refused_documents(engine: Elastic
     assert not engine.client.indices.exists(index=f"{engine.alias}-v1")
 
 
+def test_an_older_copy_sent_last_does_not_replace_a_newer_one(engine: ElasticEngine) -> None:
+    """Two workers may index one document at once; the newest generation stays."""
+    assert engine.index([_doc("a", body="renamed", version=3)]) == {}
+    assert engine.index([_doc("a", body="original", version=2)]) == {}  # not a failure
+    engine.refresh()
+    assert found(engine, "renamed") == {"a"} and found(engine, "original") == set()
+    assert engine.index([_doc("a", body="again", version=3)]) == {}  # the same: a rewrite
+    engine.refresh()
+    assert found(engine, "again") == {"a"}
+
+
 def test_empty_engine_answers_empty(engine: ElasticEngine) -> None:
     assert engine.count() == 0 and engine.matching(parse("x"), ZONE) == {}
     page = engine.search(SearchSpec(parse("x"), ZONE))

@@ -320,14 +320,29 @@ def test_first_page_as_the_full_sort_would_give(engine: EmbeddedEngine, monkeypa
     assert fast == [first(size) for size in (1, 20, 900)]
 
 
-def test_upgrades_an_index_without_generations(engine: EmbeddedEngine, tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", [2, 3])
+def test_upgrades_an_index_of_an_older_layout(engine: EmbeddedEngine, tmp_path: Path,
+                                              layout: int) -> None:
     engine.index([doc("a", body="memo", custodians=["x"])])
-    with sqlite3.connect(tmp_path / "index" / "index-v1.sqlite") as old:  # the version 2 layout
-        old.executescript("DROP INDEX documents_generation; ALTER TABLE documents DROP COLUMN "
-                          "generation; DROP TABLE meta; PRAGMA user_version = 2")
+    undo = {3: "ALTER TABLE documents DROP COLUMN version; PRAGMA user_version = 3",
+            2: "DROP INDEX documents_generation; ALTER TABLE documents DROP COLUMN generation; "
+               "ALTER TABLE documents DROP COLUMN version; DROP TABLE meta; "
+               "PRAGMA user_version = 2"}
+    with sqlite3.connect(tmp_path / "index" / "index-v1.sqlite") as old:
+        old.executescript(undo[layout])
     engine.index([doc("b", body="memo", custodians=["y"])])
     page = engine.search(SearchSpec(parse("memo"), ZONE))
     assert page.total == 2 and page.facets["custodian"] == [("x", 1), ("y", 1)]
+
+
+def test_an_older_copy_sent_last_does_not_replace_a_newer_one(engine: EmbeddedEngine) -> None:
+    """Two workers may index one document at once; the newest generation stays."""
+    newer, older = doc("a", body="renamed", version=3), doc("a", body="original", version=2)
+    engine.index([newer])
+    engine.index([older])
+    assert engine.matching(parse("renamed"), ZONE) and not engine.matching(parse("original"), ZONE)
+    engine.index([doc("a", body="again", version=3)])  # the same generation: a rewrite
+    assert engine.matching(parse("again"), ZONE)
 
 
 VOCAB = ["alpha", "alps", "beta", "bet", "gas", "gamma", "price", "prize", "été", "x"]
