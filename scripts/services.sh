@@ -476,6 +476,9 @@ path.data: $dir/data
 path.logs: $dir/logs
 network.host: 127.0.0.1
 http.port: $ES_PORT
+# A single node talks to no other: any free port. The default (the first free
+# one from 9300) can be the http.port of a second instance on this machine.
+transport.port: 0
 discovery.type: single-node
 xpack.security.enabled: false
 # Test machines often have little free disk; never go read-only because of it.
