@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from app.apidocs.routes import router as apidocs_router
 from app.audit.routes import router as audit_router
 from app.auth.routes import router as auth_router
 from app.core.db import Database
@@ -18,6 +21,8 @@ from app.health.routes import router as health_router
 from app.ingest.routes import router as ingest_router
 from app.search.routes import router as search_router
 from search.engines import open_engine
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 DESCRIPTION = """
 Custodia keeps a city's e-mail and voicemail ready for Colorado Open Records Act
@@ -51,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Public-records e-discovery and legal holds for a city government",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Served by app.apidocs from files shipped with the app, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.database = Database(settings.resolved_database_url)
@@ -59,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
-                   search_router):
+                   search_router, apidocs_router):
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

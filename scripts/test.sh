@@ -12,6 +12,8 @@ python3 -m venv .venv
 
 # `docker compose config` validates the deployment file (no engine needed).
 bash scripts/install-compose.sh
+# The browser tests drive Debian's Chromium (Playwright cannot fetch its own).
+bash scripts/install-chromium.sh
 
 trap 'scripts/services.sh down all' EXIT
 scripts/services.sh up all

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import urlsplit
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -23,14 +29,34 @@ from search import analysis
 from search.ast import Words
 from search.engines import SearchEngine
 
+if TYPE_CHECKING:  # Playwright is imported only by the tests that open a browser
+    from playwright.sync_api import Browser, Page, Route
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_PASSWORD = "correct horse battery staple"
+# Debian's Chromium: Playwright's own browser builds cannot be fetched here.
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and quiet: no fetches of its own (updates, sync, QUIC probes), and
+# no name resolves, so nothing but loopback (addressed by IP) can be reached.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 # A developer's own CUSTODIA_* settings must not leak into tests.
 for _name in [n for n in os.environ if n.startswith("CUSTODIA_") and not n.startswith("CUSTODIA_TEST_")]:
     del os.environ[_name]
+
+
+def _missing(message: str) -> NoReturn:
+    """Something a test needs is not there: a failure in CI, else a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def _service_url(variable: str, what: str) -> str:
@@ -38,10 +64,7 @@ def _service_url(variable: str, what: str) -> str:
     url = os.environ.get(variable, "")
     if url:
         return url
-    message = f"{what} is not running: start it with scripts/services.sh up (sets {variable})"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    _missing(f"{what} is not running: start it with scripts/services.sh up (sets {variable})")
 
 
 @pytest.fixture(scope="session")
@@ -77,9 +100,7 @@ def smtp_outbox(smtp_url: str) -> Path:
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     if not CORPUS.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"the shared corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared corpus is not beside this clone ({CORPUS})")
+        _missing(f"the shared corpus is not beside this clone ({CORPUS})")
     return CORPUS
 
 
@@ -128,6 +149,64 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def client(settings: Settings, database: Database) -> Iterator[TestClient]:
     with TestClient(create_app(settings), client=("203.0.113.7", 50000)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def live_server(settings: Settings, database: Database) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, for a browser; yields its base URL."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        listener.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (scripts/install-chromium.sh)."""
+    if not CHROMIUM.exists():
+        _missing(f"{CHROMIUM} is missing: install it with scripts/install-chromium.sh")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def foreign_requests() -> list[str]:
+    """The URLs that this test's browser pages asked of a host other than loopback."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, foreign_requests: list[str]) -> Iterator[Page]:
+    """A fresh browser page cut off from the network: it reaches loopback only;
+    any other request is aborted and added to `foreign_requests`."""
+
+    def loopback_only(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            foreign_requests.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context = browser.new_context()
+    context.route("**/*", loopback_only)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture
