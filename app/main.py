@@ -12,6 +12,7 @@ from app.auth.routes import router as auth_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.middleware import RequestIdMiddleware
+from app.core.secrets import signing_key
 from app.core.settings import Settings
 from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
@@ -53,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    # Resolved once, here: a bad key stops the app before it answers anyone.
+    app.state.signing_key = signing_key(settings)
     app.state.database = Database(settings.resolved_database_url)
     app.state.engine = open_engine(settings.elasticsearch_url, settings.data_dir / "search",
                                    settings.index_name)

@@ -18,7 +18,7 @@ from app.auth.schemas import (
     UserCreate,
     UserOut,
 )
-from app.core.deps import DatabaseDep, SessionDep, SettingsDep
+from app.core.deps import DatabaseDep, SessionDep, SettingsDep, SigningKeyDep
 from app.core.errors import NotFound, Unauthorized
 from app.core.pagination import Page, PageDep
 from app.models import ApiToken, User
@@ -47,13 +47,14 @@ def sign_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     database: DatabaseDep,
     settings: SettingsDep,
+    key: SigningKeyDep,
 ) -> AccessToken:
     """OAuth2 password flow for people. Failed attempts are audited too."""
     # Its own transaction, so a failed attempt's audit entry is kept although we answer 401.
     with database.transaction() as session:
         user = service.authenticate(session, actor_for(request, form.username), form.username,
                                     form.password)
-        token = service.issue_access_token(settings, user) if user else None
+        token = service.issue_access_token(settings, key, user) if user else None
     if token is None:
         raise Unauthorized("Wrong username or password.")
     return AccessToken(access_token=token[0], expires_at=token[1])

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -84,15 +85,13 @@ def authenticate(session: Session, actor: Actor, username: str, password: str) -
     return user
 
 
-def issue_access_token(settings: Settings, user: User) -> tuple[str, datetime]:
+def issue_access_token(settings: Settings, key: SecretStr, user: User) -> tuple[str, datetime]:
     return credentials.issue_access_token(
-        user.id,
-        settings.secret_key.get_secret_value(),
-        timedelta(minutes=settings.access_token_minutes),
+        user.id, key.get_secret_value(), timedelta(minutes=settings.access_token_minutes)
     )
 
 
-def user_for_token(session: Session, settings: Settings, token: str) -> tuple[User, str] | None:
+def user_for_token(session: Session, key: SecretStr, token: str) -> tuple[User, str] | None:
     user: User | None
     if token.startswith(credentials.API_TOKEN_PREFIX):
         api_token = session.scalar(
@@ -104,7 +103,7 @@ def user_for_token(session: Session, settings: Settings, token: str) -> tuple[Us
             return None
         user, via = api_token.user, f"api_token:{api_token.name}"
     else:
-        user_id = credentials.read_access_token(token, settings.secret_key.get_secret_value())
+        user_id = credentials.read_access_token(token, key.get_secret_value())
         user = session.get(User, user_id) if user_id else None
         via = "password"
     if user is None or not user.is_active:
