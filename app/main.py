@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from app.audit.routes import router as audit_router
 from app.auth.routes import router as auth_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.core.secrets import signing_key
 from app.core.settings import Settings
 from app.documents.routes import router as documents_router
@@ -27,6 +28,17 @@ requests and litigation holds. Every change is recorded in a tamper-evident audi
 Sign in with `POST /api/v1/auth/token` (people) or send a long-lived API token
 (city systems) as `Authorization: Bearer ...`. Errors are RFC 9457 problem+json.
 """
+
+
+class CustodiaAPI(FastAPI):
+    """Our outermost layers wrap Starlette's last-resort error handler too, so that even
+    an unexpected error's 500 carries its request id and the security headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        app = SecurityHeadersMiddleware(super().build_middleware_stack(),
+                                        strict_transport=settings.env == "production")
+        return RequestIdMiddleware(app)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,7 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.stop()
         app.state.database.dispose()
 
-    app = FastAPI(
+    app = CustodiaAPI(
         title="Custodia",
         version="0.1.0",
         summary="Public-records e-discovery and legal holds for a city government",
@@ -59,7 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = Database(settings.resolved_database_url)
     app.state.engine = open_engine(settings.elasticsearch_url, settings.data_dir / "search",
                                    settings.index_name)
-    app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
                    search_router):
