@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import credentials
+from app.auth import credentials, throttle
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.settings import Settings
 from app.core.time import utcnow
-from app.models import ApiToken, Role, User, UserRole
+from app.models import ApiToken, LockKind, Role, User, UserRole
 
 
 def user_snapshot(user: User) -> dict[str, object]:
@@ -69,18 +69,30 @@ def set_password(session: Session, actor: Actor, user: User, password: str) -> N
     audit.record(session, actor, "user.password_set", "user", user.id, username=user.username)
 
 
-def authenticate(session: Session, actor: Actor, username: str, password: str) -> User | None:
-    """Check a password; success and failure are both audited."""
+def authenticate(
+    session: Session, actor: Actor, username: str, password: str,
+    limits: dict[LockKind, throttle.Limit],
+) -> User | throttle.Locked | None:
+    """Check a password unless its username or address is locked out; every attempt is audited.
+
+    The password is checked in every case, against a dummy hash for an unknown name,
+    so that no answer comes sooner and tells whether the name exists or is locked.
+    """
+    now = utcnow()
+    lockouts = throttle.active_lockouts(session, username, actor.client_address, now)
     user = find_user(session, username)
-    ok = user is not None and user.is_active and credentials.password_matches(
-        user.password_hash, password
-    )
-    if user is None or not ok:
+    matches = credentials.password_matches(user.password_hash if user else None, password)
+    if lockouts:
+        audit.record(session, actor, "auth.login_failed", "user", username, reason="locked out",
+                     lockouts=[str(lockout.id) for lockout in lockouts])
+        return throttle.Locked(throttle.retry_after_seconds(lockouts, now))
+    if user is None or not user.is_active or not matches:
         reason = "unknown user" if user is None else "inactive user" if not user.is_active else (
             "wrong password"
         )
         audit.record(session, actor, "auth.login_failed", "user", username, reason=reason)
-        return None
+        begun = throttle.record_failure(session, actor, username, now, limits)
+        return throttle.Locked(throttle.retry_after_seconds(begun, now)) if begun else None
     audit.record(session, actor, "auth.login", "user", user.id, username=username)
     return user
 

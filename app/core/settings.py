@@ -45,6 +45,15 @@ class Settings(BaseSettings):
     )
     time_zone: str = "America/Denver"
     access_token_minutes: int = Field(default=480, ge=1)
+    sign_in_failures_per_username: int = Field(
+        default=5, ge=1, description="Failed sign-ins for one username, within the window, that lock it"
+    )
+    sign_in_failures_per_address: int = Field(
+        default=20, ge=1,
+        description="Failed sign-ins from one client address, any usernames, that lock it",
+    )
+    sign_in_window_minutes: float = Field(default=15, gt=0)
+    sign_in_lockout_minutes: float = Field(default=15, gt=0)
     page_size_max: int = Field(default=500, ge=1)
     service_timeout_seconds: float = Field(default=5.0, gt=0)
     in_process_worker: bool | None = Field(

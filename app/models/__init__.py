@@ -5,11 +5,12 @@ from app.models.base import Base
 from app.models.document import Blob, Document, DocumentKind, DocumentText, Location, TextStatus
 from app.models.ingest import ImapFolderState, IngestError, IngestJob, JobStatus
 from app.models.search import SavedSearch
+from app.models.sign_in import LockKind, Lockout, SignInFailure
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Document", "DocumentKind", "DocumentText",
-    "ImapFolderState", "IngestError", "IngestJob", "JobStatus", "Location", "Role", "SavedSearch",
-    "TextStatus",
+    "ImapFolderState", "IngestError", "IngestJob", "JobStatus", "Location", "LockKind", "Lockout",
+    "Role", "SavedSearch", "SignInFailure", "TextStatus",
     "User", "UserRole",
 ]
