@@ -17,8 +17,8 @@ from app.auth import service as auth
 from app.core import migrations
 from app.core.db import Database
 from app.core.errors import CustodiaError
-from app.core.settings import Settings
-from app.core.startup import ConfigurationError, check_configuration, check_database_url
+from app.core.settings import ConfigurationError, Settings
+from app.core.startup import check_configuration, check_database_url
 from app.models import Role
 
 cli = typer.Typer(help="Custodia: public-records e-discovery and legal holds.", no_args_is_help=True)

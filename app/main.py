@@ -8,13 +8,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from app.apidocs.routes import router as apidocs_router
 from app.audit.routes import router as audit_router
 from app.auth.routes import router as auth_router
 from app.core.db import Database
 from app.core.errors import install_error_handlers
-from app.core.middleware import RequestIdMiddleware
+from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.core.secrets import signing_key
 from app.core.settings import Settings
 from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
@@ -31,6 +33,17 @@ requests and litigation holds. Every change is recorded in a tamper-evident audi
 Sign in with `POST /api/v1/auth/token` (people) or send a long-lived API token
 (city systems) as `Authorization: Bearer ...`. Errors are RFC 9457 problem+json.
 """
+
+
+class CustodiaAPI(FastAPI):
+    """Our outermost layers wrap Starlette's last-resort error handler too, so that even
+    an unexpected error's 500 carries its request id and the security headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        settings: Settings = self.state.settings
+        app = SecurityHeadersMiddleware(super().build_middleware_stack(),
+                                        strict_transport=settings.env == "production")
+        return RequestIdMiddleware(app)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             worker.stop()
         app.state.database.dispose()
 
-    app = FastAPI(
+    app = CustodiaAPI(
         title="Custodia",
         version="0.1.0",
         summary="Public-records e-discovery and legal holds for a city government",
@@ -61,10 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    # Resolved once, here: a bad key stops the app before it answers anyone.
+    app.state.signing_key = signing_key(settings)
     app.state.database = Database(settings.resolved_database_url)
     app.state.engine = open_engine(settings.elasticsearch_url, settings.data_dir / "search",
                                    settings.index_name)
-    app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
                    search_router, apidocs_router):

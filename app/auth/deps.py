@@ -14,7 +14,7 @@ from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from app.audit.service import Actor
 from app.auth import service
-from app.core.deps import ReadSessionDep, SettingsDep, client_address, request_id
+from app.core.deps import ReadSessionDep, SigningKeyDep, client_address, request_id
 from app.core.errors import Forbidden, Unauthorized
 from app.models import Role, User
 
@@ -53,12 +53,12 @@ def authorize(
     allowed: SecurityScopes,
     request: Request,
     session: ReadSessionDep,
-    settings: SettingsDep,
+    key: SigningKeyDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
     if not token:
         raise Unauthorized("Sign in first: send a bearer token.")
-    found = service.user_for_token(session, settings, token)
+    found = service.user_for_token(session, key, token)
     if found is None:
         raise Unauthorized("The bearer token is invalid, expired or revoked.")
     user, via = found

@@ -3,25 +3,27 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import func, select
 
-from app.auth import service
+from app.auth import service, throttle
 from app.auth.deps import PUBLIC, AdminUser, AnyUser, actor_for
 from app.auth.schemas import (
+    USERNAME_MAX_LENGTH,
     AccessToken,
     ApiTokenCreate,
     ApiTokenIssued,
     ApiTokenOut,
+    LockoutOut,
     Me,
     UserCreate,
     UserOut,
 )
-from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep
-from app.core.errors import NotFound, Unauthorized
+from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep, SigningKeyDep
+from app.core.errors import NotFound, TooManyRequests, Unauthorized
 from app.core.pagination import Page, PageDep
-from app.models import ApiToken, User
+from app.core.time import utcnow
+from app.models import ApiToken, Lockout, User
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
 
@@ -33,6 +35,10 @@ def user_out(user: User) -> UserOut:
     )
 
 
+def lockout_out(lockout: Lockout) -> LockoutOut:
+    return LockoutOut.model_validate(lockout, from_attributes=True)
+
+
 def token_out(token: ApiToken, secret: str | None = None) -> ApiTokenOut:
     shown = ApiTokenOut(
         id=token.id, name=token.name, prefix=token.prefix, username=token.user.username,
@@ -41,19 +47,28 @@ def token_out(token: ApiToken, secret: str | None = None) -> ApiTokenOut:
     return ApiTokenIssued(**shown.model_dump(), token=secret) if secret else shown
 
 
-@router.post("/auth/token", response_model=AccessToken, openapi_extra=PUBLIC)
+@router.post("/auth/token", response_model=AccessToken, openapi_extra=PUBLIC, responses={
+    429: {"description": "Too many failed sign-ins for this username or from this address: "
+                         "refused, whatever the password, for `Retry-After` seconds"}})
 def sign_in(
     request: Request,
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    username: Annotated[str, Form(max_length=USERNAME_MAX_LENGTH)],
+    password: Annotated[str, Form(json_schema_extra={"format": "password"})],
     database: DatabaseDep,
     settings: SettingsDep,
+    key: SigningKeyDep,
 ) -> AccessToken:
-    """OAuth2 password flow for people. Failed attempts are audited too."""
+    """OAuth2 password flow for people. Failed attempts are audited too, and too many of
+    them lock the username, or the client address, for a while."""
     # Its own transaction, so a failed attempt's audit entry is kept although we answer 401.
     with database.transaction() as session:
-        user = service.authenticate(session, actor_for(request, form.username), form.username,
-                                    form.password)
-        token = service.issue_access_token(settings, user) if user else None
+        outcome = service.authenticate(session, actor_for(request, username), username, password,
+                                       throttle.limits(settings))
+        token = service.issue_access_token(settings, key, outcome) if isinstance(outcome, User) \
+            else None
+    if isinstance(outcome, throttle.Locked):
+        raise TooManyRequests("Too many failed sign-ins: try again later, or ask an administrator "
+                              "to lift the lock-out.", outcome.retry_after_seconds)
     if token is None:
         raise Unauthorized("Wrong username or password.")
     return AccessToken(access_token=token[0], expires_at=token[1])
@@ -105,3 +120,20 @@ def list_api_tokens(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Pag
 @router.delete("/auth/api-tokens/{token_id}", response_model=ApiTokenOut)
 def revoke_api_token(token_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> ApiTokenOut:
     return token_out(service.revoke_api_token(session, admin.actor, token_id))
+
+
+@router.get("/auth/lockouts", response_model=Page[LockoutOut])
+def list_lockouts(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[LockoutOut]:
+    """Usernames and client addresses that may not sign in now, newest first."""
+    active = select(Lockout).where(Lockout.active_at(utcnow()))
+    total = session.scalar(select(func.count()).select_from(active.subquery())) or 0
+    lockouts = session.scalars(
+        active.order_by(Lockout.locked_at.desc(), Lockout.id).offset(page.offset).limit(page.limit)
+    )
+    return Page(items=[lockout_out(lo) for lo in lockouts], total=total, **page.model_dump())
+
+
+@router.delete("/auth/lockouts/{lockout_id}", response_model=LockoutOut)
+def lift_lockout(lockout_id: uuid.UUID, admin: AdminUser, session: SessionDep) -> LockoutOut:
+    """End a lock-out early: its username or address may sign in again at once."""
+    return lockout_out(throttle.lift(session, admin.actor, lockout_id))

@@ -5,7 +5,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.models import Role
+from app.models import LockKind, Role
+
+USERNAME_MAX_LENGTH = 64
 
 
 class AccessToken(BaseModel):
@@ -29,7 +31,7 @@ class Me(UserOut):
 
 
 class UserCreate(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    username: str = Field(min_length=1, max_length=USERNAME_MAX_LENGTH, pattern=r"^[A-Za-z0-9._@-]+$")
     roles: list[Role] = Field(min_length=1)
     password: str = Field(min_length=12, max_length=200)
     full_name: str = Field(default="", max_length=200)
@@ -54,3 +56,14 @@ class ApiTokenOut(BaseModel):
 
 class ApiTokenIssued(ApiTokenOut):
     token: str = Field(description="Shown once; store it in the calling system's secret store")
+
+
+class LockoutOut(BaseModel):
+    id: uuid.UUID
+    kind: LockKind = Field(description="`username`, or `address`: a client address, any usernames")
+    subject: str = Field(description="The username or the client address")
+    failures: int = Field(description="Failed sign-ins within the window that locked it")
+    locked_at: datetime
+    locked_until: datetime
+    lifted_at: datetime | None
+    lifted_by: str | None

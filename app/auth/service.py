@@ -6,16 +6,17 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import credentials
+from app.auth import credentials, throttle
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.settings import Settings
 from app.core.time import utcnow
-from app.models import ApiToken, Role, User, UserRole
+from app.models import ApiToken, LockKind, Role, User, UserRole
 
 
 def user_snapshot(user: User) -> dict[str, object]:
@@ -68,31 +69,41 @@ def set_password(session: Session, actor: Actor, user: User, password: str) -> N
     audit.record(session, actor, "user.password_set", "user", user.id, username=user.username)
 
 
-def authenticate(session: Session, actor: Actor, username: str, password: str) -> User | None:
-    """Check a password; success and failure are both audited."""
+def authenticate(
+    session: Session, actor: Actor, username: str, password: str,
+    limits: dict[LockKind, throttle.Limit],
+) -> User | throttle.Locked | None:
+    """Check a password unless its username or address is locked out; every attempt is audited.
+
+    The password is checked in every case, against a dummy hash for an unknown name,
+    so that no answer comes sooner and tells whether the name exists or is locked.
+    """
+    now = utcnow()
+    lockouts = throttle.active_lockouts(session, username, actor.client_address, now)
     user = find_user(session, username)
-    ok = user is not None and user.is_active and credentials.password_matches(
-        user.password_hash, password
-    )
-    if user is None or not ok:
+    matches = credentials.password_matches(user.password_hash if user else None, password)
+    if lockouts:
+        audit.record(session, actor, "auth.login_failed", "user", username, reason="locked out",
+                     lockouts=[str(lockout.id) for lockout in lockouts])
+        return throttle.Locked(throttle.retry_after_seconds(lockouts, now))
+    if user is None or not user.is_active or not matches:
         reason = "unknown user" if user is None else "inactive user" if not user.is_active else (
             "wrong password"
         )
         audit.record(session, actor, "auth.login_failed", "user", username, reason=reason)
-        return None
+        begun = throttle.record_failure(session, actor, username, now, limits)
+        return throttle.Locked(throttle.retry_after_seconds(begun, now)) if begun else None
     audit.record(session, actor, "auth.login", "user", user.id, username=username)
     return user
 
 
-def issue_access_token(settings: Settings, user: User) -> tuple[str, datetime]:
+def issue_access_token(settings: Settings, key: SecretStr, user: User) -> tuple[str, datetime]:
     return credentials.issue_access_token(
-        user.id,
-        settings.secret_key.get_secret_value(),
-        timedelta(minutes=settings.access_token_minutes),
+        user.id, key.get_secret_value(), timedelta(minutes=settings.access_token_minutes)
     )
 
 
-def user_for_token(session: Session, settings: Settings, token: str) -> tuple[User, str] | None:
+def user_for_token(session: Session, key: SecretStr, token: str) -> tuple[User, str] | None:
     user: User | None
     if token.startswith(credentials.API_TOKEN_PREFIX):
         api_token = session.scalar(
@@ -104,7 +115,7 @@ def user_for_token(session: Session, settings: Settings, token: str) -> tuple[Us
             return None
         user, via = api_token.user, f"api_token:{api_token.name}"
     else:
-        user_id = credentials.read_access_token(token, settings.secret_key.get_secret_value())
+        user_id = credentials.read_access_token(token, key.get_secret_value())
         user = session.get(User, user_id) if user_id else None
         via = "password"
     if user is None or not user.is_active:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from app.core.db import Database
@@ -20,6 +21,11 @@ from search.engines import SearchEngine
 async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_signing_key(request: Request) -> SecretStr:
+    key: SecretStr = request.app.state.signing_key
+    return key
 
 
 async def get_database(request: Request) -> Database:
@@ -55,6 +61,7 @@ def request_id(request: Request) -> str:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+SigningKeyDep = Annotated[SecretStr, Depends(get_signing_key)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 # scope="function": commit before the response is sent, so a failed commit is an error response.

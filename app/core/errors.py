@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -24,7 +25,8 @@ class CustodiaError(Exception):
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
-        self.extra = extra
+        self.extra = extra  # more members of the problem document
+        self.headers: dict[str, str] = {}  # more response headers
 
 
 class BadRequest(CustodiaError):
@@ -51,13 +53,23 @@ class Conflict(CustodiaError):
     code = "conflict"
 
 
+class TooManyRequests(CustodiaError):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.headers["Retry-After"] = str(retry_after_seconds)
+
+
 class ServiceUnavailable(CustodiaError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
     code = "service_unavailable"
 
 
 def problem(
-    request: Request, status: int, code: str, detail: str, **extra: Any
+    request: Request, status: int, code: str, detail: str, *,
+    headers: Mapping[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://custodia.city/problems/{code}",
@@ -69,14 +81,16 @@ def problem(
         "request_id": getattr(request.state, "request_id", None),
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == HTTPStatus.UNAUTHORIZED else None
+    headers = dict(headers or {})
+    if status == HTTPStatus.UNAUTHORIZED:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CustodiaError)
     async def _custodia(request: Request, exc: CustodiaError) -> JSONResponse:
-        return problem(request, exc.status, exc.code, exc.detail, **exc.extra)
+        return problem(request, exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -91,7 +105,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_")
-        return problem(request, exc.status_code, code, str(exc.detail))
+        return problem(request, exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me-in-production"
+
+class ConfigurationError(Exception):
+    """A setting that cannot work; its message is one line saying what to fix."""
 
 
 class Settings(BaseSettings):
@@ -33,9 +35,25 @@ class Settings(BaseSettings):
         default="custodia-documents", pattern=r"^[a-z0-9][a-z0-9_-]*$",
         description="Elasticsearch alias over the versioned document indices",
     )
-    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs sign-in tokens; unset outside production: DATA_DIR/secret_key"
+    )
+    credentials_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key for stored mail-server passwords; unset outside production: "
+                    "DATA_DIR/credentials_key",
+    )
     time_zone: str = "America/Denver"
     access_token_minutes: int = Field(default=480, ge=1)
+    sign_in_failures_per_username: int = Field(
+        default=5, ge=1, description="Failed sign-ins for one username, within the window, that lock it"
+    )
+    sign_in_failures_per_address: int = Field(
+        default=20, ge=1,
+        description="Failed sign-ins from one client address, any usernames, that lock it",
+    )
+    sign_in_window_minutes: float = Field(default=15, gt=0)
+    sign_in_lockout_minutes: float = Field(default=15, gt=0)
     page_size_max: int = Field(default=500, ge=1)
     service_timeout_seconds: float = Field(default=5.0, gt=0)
     in_process_worker: bool | None = Field(
@@ -71,8 +89,3 @@ class Settings(BaseSettings):
     @property
     def natives_dir(self) -> Path:
         return self.data_dir / "natives"
-
-    @property
-    def secret_is_unsafe(self) -> bool:
-        value = self.secret_key.get_secret_value()
-        return value == PLACEHOLDER_SECRET or len(value) < 32

@@ -7,12 +7,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from app.core.db import Database
-from app.core.settings import Settings
+from app.core.secrets import signing_key
+from app.core.settings import ConfigurationError, Settings
 from search import probe as search_probe
-
-
-class ConfigurationError(Exception):
-    pass
 
 
 def check_database_url(settings: Settings) -> None:
@@ -27,12 +24,8 @@ def check_database_url(settings: Settings) -> None:
 
 
 def check_secret(settings: Settings) -> None:
-    if settings.env == "production" and settings.secret_is_unsafe:
-        raise ConfigurationError(
-            "CUSTODIA_SECRET_KEY is a placeholder or shorter than 32 characters; in production "
-            "set it to a long random value, e.g. the output of `python -c \"import secrets; "
-            "print(secrets.token_urlsafe(48))\"`"
-        )
+    """A safe signing key is set, or outside production one is kept in the data directory."""
+    signing_key(settings)
 
 
 def check_services(settings: Settings, database: Database) -> None:

@@ -12,12 +12,12 @@ from app.models.ingest import (
     MailConnection,
 )
 from app.models.search import SavedSearch
+from app.models.sign_in import LockKind, Lockout, SignInFailure
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Document", "DocumentKind", "DocumentText",
     "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "JobStatus", "Location",
-    "MailConnection", "Role", "SavedSearch",
-    "TextStatus",
+    "LockKind", "Lockout", "MailConnection", "Role", "SavedSearch", "SignInFailure", "TextStatus",
     "User", "UserRole",
 ]

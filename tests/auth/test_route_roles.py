@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -28,7 +29,7 @@ def declared_roles(operation: dict) -> set[str]:
 
 
 def concrete(path: str) -> str:
-    return path.replace("{token_id}", "00000000-0000-0000-0000-000000000000")
+    return re.sub(r"\{\w+_id\}", "00000000-0000-0000-0000-000000000000", path)
 
 
 def test_every_route_declares_its_roles_or_is_marked_public() -> None:

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -122,6 +123,9 @@ def test_custodia_demo_serves_health_and_docs(tmp_path: Path, unused_port: int) 
                            data={"username": "demo-clerk", "password": password})
         assert token.status_code == 200
         assert "demo-attorney" in output
+        kept = tmp_path / "var" / "secret_key"  # the demo's own random key, never shown
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+        assert kept.read_text().strip() not in output
     finally:
         server.terminate()
         server.wait(timeout=30)
