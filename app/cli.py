@@ -149,8 +149,9 @@ def audit_verify() -> None:
     if not verdict.intact:
         fail(f"audit trail BROKEN at entry {verdict.first_broken_seq}: {verdict.problem} "
              f"({verdict.entries_checked} entries before it are intact)", code=1)
+    # soft_wrap: the head hash is copied elsewhere as proof, so never broken across lines
     console.print(f"Audit trail intact: {verdict.entries_checked} entries, "
-                  f"head {verdict.head_seq} {verdict.head_hash}", highlight=False)
+                  f"head {verdict.head_seq} {verdict.head_hash}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from app.apidocs.routes import router as apidocs_router
 from app.audit.routes import router as audit_router
 from app.auth.routes import router as auth_router
 from app.core.db import Database
+from app.core.engine import open_search_engine
 from app.core.errors import install_error_handlers
 from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.core.secrets import signing_key
@@ -22,7 +23,6 @@ from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
 from app.ingest.routes import router as ingest_router
 from app.search.routes import router as search_router
-from search.engines import open_engine
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -77,8 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Resolved once, here: a bad key stops the app before it answers anyone.
     app.state.signing_key = signing_key(settings)
     app.state.database = Database(settings.resolved_database_url)
-    app.state.engine = open_engine(settings.elasticsearch_url, settings.data_dir / "search",
-                                   settings.index_name)
+    app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
                    search_router, apidocs_router):

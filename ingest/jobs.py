@@ -29,7 +29,7 @@ from app.models import IngestJob, JobStatus
 from ingest.items import SourceItem
 from ingest.pipeline import Context, Outcome, families_by_key, ingest_batch, known_locations
 from ingest.prepare import Extract, prepare, read_batch
-from ingest.sources.registry import open_sources
+from ingest.sources.registry import Accounts, open_sources
 
 BATCH = 100
 MAX_ATTEMPTS = 5
@@ -44,15 +44,22 @@ class Runner:
     worker: str
     lease: timedelta = timedelta(minutes=5)
     after_batch: Callable[[], None] | None = None  # e.g. index what the batch stored
+    accounts: Accounts | None = None  # mail connections, for IMAP sources
+    max_bytes: int | None = None  # a job that reads more stops (a runaway source)
+
+
+# Kept for the workers, never shown or audited: the folder a root or upload stands for.
+_INTERNAL = {"within", "connection_id"}
 
 
 def public_source(source: dict[str, Any]) -> dict[str, Any]:
-    """The source as shown and audited: never a password."""
-    return {k: ("***" if k == "password" else v) for k, v in source.items()}
+    """The source as shown and audited: what the clerk chose, not where it is on the server."""
+    return {k: v for k, v in source.items() if k not in _INTERNAL}
 
 
 def create_job(session: Session, actor: Actor, custodian: str, source: dict[str, Any]) -> IngestJob:
-    open_sources(source)  # refuse a bad source now, not in a worker later
+    if source.get("type") != "imap":
+        open_sources(source)  # refuse a bad source now, not in a worker later
     job = IngestJob(custodian=custodian, source=source, status=JobStatus.queued,
                     requested_by=actor.name, checkpoint={}, counts={})
     session.add(job)
@@ -98,6 +105,18 @@ class LeaseLost(Exception):
     """Another worker took the job over (our lease had expired)."""
 
 
+class OverBudget(Exception):
+    """The job would read more than one job may: a runaway source."""
+
+
+def _over_budget(runner: Runner, counts: Counter[str], batch: list[SourceItem],
+                 item: SourceItem) -> bool:
+    if runner.max_bytes is None:
+        return False
+    pending = sum(len(i.native) for i in batch) + len(item.native)
+    return counts["bytes"] + pending > runner.max_bytes
+
+
 def run(runner: Runner, job_id: uuid.UUID, progress: Progress | None = None) -> IngestJob:
     """Process a claimed job to the end, batch by batch."""
     with runner.database.transaction() as session:
@@ -107,7 +126,7 @@ def run(runner: Runner, job_id: uuid.UUID, progress: Progress | None = None) -> 
         counts: Counter[str] = Counter(job.counts)
     try:
         position = 0
-        for source in open_sources(spec):
+        for source in open_sources(spec, runner.accounts):
             batch: list[SourceItem] = []
             with runner.database.reading() as session:
                 items = source.items(session)
@@ -115,6 +134,12 @@ def run(runner: Runner, job_id: uuid.UUID, progress: Progress | None = None) -> 
                 position += 1
                 if position <= done and not source.stateful:
                     continue  # handled before a restart
+                if _over_budget(runner, counts, batch, item):
+                    _commit_batch(runner, job_id, custodian, source, batch, position - 1, counts,
+                                  progress)
+                    raise OverBudget(f"stopped: this job may read at most {runner.max_bytes:,} "
+                                     "bytes (CUSTODIA_INGEST_JOB_MAX_BYTES); what it read "
+                                     "before the limit is kept")
                 batch.append(item)
                 if len(batch) >= BATCH:
                     _commit_batch(runner, job_id, custodian, source, batch, position, counts,
@@ -123,6 +148,8 @@ def run(runner: Runner, job_id: uuid.UUID, progress: Progress | None = None) -> 
             _commit_batch(runner, job_id, custodian, source, batch, position, counts, progress)
     except LeaseLost:
         raise
+    except OverBudget as exc:
+        return _finish(runner, job_id, JobStatus.failed, counts, str(exc))
     except Exception as exc:  # the source itself failed: the job fails, visibly
         return _finish(runner, job_id, JobStatus.failed, counts, f"{type(exc).__name__}: {exc}")
     return _finish(runner, job_id, JobStatus.done, counts, "")

@@ -5,15 +5,23 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from cryptography.fernet import InvalidToken
+
 from app.core.blobs import BlobStore
 from app.core.db import Database
+from app.core.engine import open_search_engine
+from app.core.secrets import credentials_key
 from app.core.settings import Settings
+from app.models import MailConnection
 from ingest.jobs import Runner
 from ingest.prepare import Extract
-from search.engines import SearchEngine, open_engine
+from ingest.sources.base import SourceError
+from ingest.sources.imap import ImapAccount
+from search.engines import SearchEngine
 
 log = logging.getLogger("custodia.ingest")
 
@@ -41,8 +49,7 @@ class Runtime:
             settings=settings,
             database=database or Database(settings.resolved_database_url),
             store=BlobStore(settings.natives_dir),
-            engine=open_engine(settings.elasticsearch_url, settings.data_dir / "search",
-                               settings.index_name),
+            engine=open_search_engine(settings),
         )
 
     def catch_up(self) -> None:
@@ -74,5 +81,23 @@ class Runtime:
             database=self.database, store=self.store, extract=make_extract(self.settings),
             worker=worker or f"{socket.gethostname()}:{os.getpid()}",
             lease=timedelta(seconds=lease_seconds or self.settings.lease_seconds),
-            after_batch=index_quietly,
+            after_batch=index_quietly, max_bytes=self.settings.ingest_job_max_bytes,
+            accounts=self.imap_account,
         )
+
+    def imap_account(self, connection_id: str) -> ImapAccount:
+        """A mail connection with its password decrypted, read when a worker needs it."""
+        with self.database.reading() as session:
+            connection = session.get(MailConnection, uuid.UUID(connection_id))
+        if connection is None:
+            raise SourceError("the mail connection this job names was deleted")
+        try:
+            password = credentials_key(self.settings).decrypt(
+                connection.password_encrypted.encode()).decode()
+        except InvalidToken:
+            raise SourceError(f"the password of the mail connection {connection.name} cannot be "
+                              "decrypted: was CUSTODIA_CREDENTIALS_KEY changed?") from None
+        return ImapAccount(connection.host, connection.port, connection.security,
+                           connection.username, password,
+                           self.settings.imap_connect_timeout_seconds,
+                           self.settings.imap_read_timeout_seconds)

@@ -7,13 +7,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+from sqlalchemy import select
 
 from app.audit import export, service
 from app.audit.schemas import AuditEntryOut, ExportFormat, VerdictOut
 from app.auth.deps import AuditorUser
 from app.core.deps import DatabaseDep, ReadSessionDep
 from app.core.errors import BadRequest
-from app.core.pagination import Page, PageDep
+from app.core.pagination import Page, PageDep, paginate
+from app.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -39,12 +41,9 @@ FilterDep = Annotated[service.AuditFilter, Depends(audit_filter)]
 def list_entries(
     _: AuditorUser, session: ReadSessionDep, where: FilterDep, page: PageDep
 ) -> Page[AuditEntryOut]:
-    entries, total = service.page(session, where, page.offset, page.limit)
-    return Page(
-        items=[AuditEntryOut.model_validate(e, from_attributes=True) for e in entries],
-        total=total,
-        **page.model_dump(),
-    )
+    query = where.apply(select(AuditEntry)).order_by(AuditEntry.seq)
+    return paginate(session, query, page,
+                    lambda e: AuditEntryOut.model_validate(e, from_attributes=True))
 
 
 @router.get("/export", response_class=StreamingResponse)

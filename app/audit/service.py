@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, select, text
 from sqlalchemy.orm import Session
 
 from app.audit.chain import GENESIS_HASH, Verdict, entry_hash, verify_chain
@@ -124,14 +124,6 @@ class AuditFilter:
         if self.until is not None:
             query = query.where(AuditEntry.occurred_at < as_utc(self.until))
         return query
-
-
-def page(
-    session: Session, where: AuditFilter, offset: int, limit: int
-) -> tuple[list[AuditEntry], int]:
-    total = session.scalar(where.apply(select(func.count()).select_from(AuditEntry))) or 0
-    query = where.apply(select(AuditEntry)).order_by(AuditEntry.seq).offset(offset).limit(limit)
-    return list(session.scalars(query)), total
 
 
 def stream(session: Session, where: AuditFilter) -> Iterator[AuditEntry]:

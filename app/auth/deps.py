@@ -11,10 +11,18 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from pydantic import SecretStr
+from sqlalchemy.orm import Session
 
 from app.audit.service import Actor
 from app.auth import service
-from app.core.deps import ReadSessionDep, SigningKeyDep, client_address, request_id
+from app.core.deps import (
+    DatabaseDep,
+    ReadSessionDep,
+    SigningKeyDep,
+    client_address,
+    request_id,
+)
 from app.core.errors import Forbidden, Unauthorized
 from app.models import Role, User
 
@@ -56,6 +64,23 @@ def authorize(
     key: SigningKeyDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
+    return _principal(allowed, request, session, key, token)
+
+
+def authorize_briefly(
+    allowed: SecurityScopes,
+    request: Request,
+    database: DatabaseDep,
+    key: SigningKeyDep,
+    token: Annotated[str | None, Depends(bearer)],
+) -> Principal:
+    """For a long request (an upload): the check holds no transaction open after it."""
+    with database.reading() as session:
+        return _principal(allowed, request, session, key, token)
+
+
+def _principal(allowed: SecurityScopes, request: Request, session: Session, key: SecretStr,
+               token: str | None) -> Principal:
     if not token:
         raise Unauthorized("Sign in first: send a bearer token.")
     found = service.user_for_token(session, key, token)
@@ -78,3 +103,5 @@ ClerkUser = Annotated[Principal, _allow(Role.clerk, Role.admin)]
 AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]
 # Those who read the records themselves: the clerk's office and the attorney's.
 ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
+ClerkUploader = Annotated[Principal, Security(authorize_briefly,
+                                              scopes=[Role.clerk.value, Role.admin.value])]

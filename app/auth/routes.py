@@ -4,7 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth import service, throttle
 from app.auth.deps import PUBLIC, AdminUser, AnyUser, actor_for
@@ -21,7 +21,7 @@ from app.auth.schemas import (
 )
 from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep, SigningKeyDep
 from app.core.errors import NotFound, TooManyRequests, Unauthorized
-from app.core.pagination import Page, PageDep
+from app.core.pagination import Page, PageDep, paginate
 from app.core.time import utcnow
 from app.models import ApiToken, Lockout, User
 
@@ -81,11 +81,7 @@ def who_am_i(principal: AnyUser) -> Me:
 
 @router.get("/users", response_model=Page[UserOut])
 def list_users(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[UserOut]:
-    total = session.scalar(select(func.count()).select_from(User)) or 0
-    users = session.scalars(
-        select(User).order_by(User.username).offset(page.offset).limit(page.limit)
-    )
-    return Page(items=[user_out(u) for u in users], total=total, **page.model_dump())
+    return paginate(session, select(User).order_by(User.username), page, user_out)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -110,11 +106,7 @@ def create_api_token(body: ApiTokenCreate, admin: AdminUser, session: SessionDep
 
 @router.get("/auth/api-tokens", response_model=Page[ApiTokenOut])
 def list_api_tokens(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[ApiTokenOut]:
-    total = session.scalar(select(func.count()).select_from(ApiToken)) or 0
-    tokens = session.scalars(
-        select(ApiToken).order_by(ApiToken.created_at).offset(page.offset).limit(page.limit)
-    )
-    return Page(items=[token_out(t) for t in tokens], total=total, **page.model_dump())
+    return paginate(session, select(ApiToken).order_by(ApiToken.created_at), page, token_out)
 
 
 @router.delete("/auth/api-tokens/{token_id}", response_model=ApiTokenOut)
@@ -126,11 +118,8 @@ def revoke_api_token(token_id: uuid.UUID, admin: AdminUser, session: SessionDep)
 def list_lockouts(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[LockoutOut]:
     """Usernames and client addresses that may not sign in now, newest first."""
     active = select(Lockout).where(Lockout.active_at(utcnow()))
-    total = session.scalar(select(func.count()).select_from(active.subquery())) or 0
-    lockouts = session.scalars(
-        active.order_by(Lockout.locked_at.desc(), Lockout.id).offset(page.offset).limit(page.limit)
-    )
-    return Page(items=[lockout_out(lo) for lo in lockouts], total=total, **page.model_dump())
+    return paginate(session, active.order_by(Lockout.locked_at.desc(), Lockout.id), page,
+                    lockout_out)
 
 
 @router.delete("/auth/lockouts/{lockout_id}", response_model=LockoutOut)

@@ -62,6 +62,16 @@ class TooManyRequests(CustodiaError):
         self.headers["Retry-After"] = str(retry_after_seconds)
 
 
+class PayloadTooLarge(CustodiaError):
+    status = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+    code = "payload_too_large"
+
+
+class InsufficientStorage(CustodiaError):
+    status = HTTPStatus.INSUFFICIENT_STORAGE
+    code = "insufficient_storage"
+
+
 class ServiceUnavailable(CustodiaError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
     code = "service_unavailable"

@@ -32,23 +32,21 @@ class RequestIdMiddleware:
 
 # A JSON API needs nothing loaded, framed or sent anywhere.
 API_POLICY = "default-src 'none'; frame-ancestors 'none'"
-# The interactive docs: scripts and styles from here plus each page's own inline
-# bootstrap. FastAPI's stock pages still load Swagger UI and ReDoc from this CDN; when
-# the app serves them itself, drop it (tests/core/test_security_headers.py says when).
-DOCS_ASSET_ORIGINS = ("https://cdn.jsdelivr.net",)
+# The interactive docs (app.apidocs): scripts and styles from this app only; ReDoc
+# injects <style> elements, hence inline styles, and parses the spec in a worker.
 DOCS_POLICY = "; ".join([
     "default-src 'none'",
-    " ".join(["script-src 'self' 'unsafe-inline'", *DOCS_ASSET_ORIGINS]),
-    " ".join(["style-src 'self' 'unsafe-inline'", *DOCS_ASSET_ORIGINS]),
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
-    "worker-src 'self' blob:",  # ReDoc parses the spec in a worker
+    "worker-src 'self' blob:",
     "frame-ancestors 'none'",
     "base-uri 'none'",
     "form-action 'self'",
 ])
-DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_PAGES = frozenset({"/docs", "/redoc"})
 SECURITY_HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",

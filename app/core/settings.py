@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         default=None, description="Run an ingest worker inside the API; default: with SQLite"
     )
     lease_seconds: float = Field(default=300.0, gt=0, description="An ingest worker's job lease")
+    upload_max_bytes: int = Field(default=10 * 2**30, ge=1, description="Largest upload a clerk may send")
+    ingest_job_max_bytes: int = Field(
+        default=200 * 2**30, ge=1, description="An ingest job that would read more stops, failed")
+    imap_connect_timeout_seconds: float = Field(default=15.0, gt=0)
+    imap_read_timeout_seconds: float = Field(default=60.0, gt=0)
 
     @field_validator("time_zone")
     @classmethod
@@ -89,3 +94,7 @@ class Settings(BaseSettings):
     @property
     def natives_dir(self) -> Path:
         return self.data_dir / "natives"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"

@@ -13,7 +13,8 @@ from app.core.blobs import BlobStore
 from app.core.deps import ReadSessionDep, SettingsDep
 from app.core.errors import NotFound
 from app.documents.schemas import DocumentOut, FamilyMember, LocationOut
-from app.models import Document, Location
+from app.ingest import roots
+from app.models import Document, Location, Role
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -38,6 +39,7 @@ def get_document(document_id: uuid.UUID, reviewer: Reviewer, session: ReadSessio
     audio = next((m for m in family if m.parent_id == document.id
                   and m.content_type.startswith("audio/")), None)
     audit.record(session, reviewer.actor, "document.view", "document", document.id)
+    known = roots.listing(session)
     return DocumentOut(
         **{name: getattr(document, name) for name in (
             "id", "family_id", "parent_id", "position", "subject", "sender", "recipients",
@@ -51,7 +53,10 @@ def get_document(document_id: uuid.UUID, reviewer: Reviewer, session: ReadSessio
             document.id if document.voicemail and document.content_type.startswith("audio/")
             else None),
         text=document.text.text if document.text else "",
-        locations=[LocationOut.model_validate(loc, from_attributes=True) for loc in locations],
+        locations=[LocationOut.model_validate(
+            {**LocationOut.model_validate(loc, from_attributes=True).model_dump(),
+             "source": roots.seen_by(loc.source, Role.admin in reviewer.roles, known)})
+            for loc in locations],
         family=[FamilyMember(id=m.id, kind=m.kind.value, parent_id=m.parent_id,
                              position=m.position, subject=m.subject, filename=m.filename,
                              content_type=m.content_type) for m in family],

@@ -23,7 +23,8 @@ from ingest import indexer, jobs
 from ingest.items import SourceItem
 from ingest.pipeline import Outcome
 from ingest.runtime import Runtime
-from ingest.sources.registry import SourceError, open_sources
+from ingest.sources.base import SourceError
+from ingest.sources.registry import open_sources
 from search.documents import IndexUnavailable
 
 
@@ -63,6 +64,8 @@ def ingest(
                 f"{len(files)} files, {tally['items']} items, {tally['quarantined']} errors"))
 
         job = jobs.run(runner, job_id, advance)
+        if job.status == "done" and total is not None:
+            progress.update(task, completed=total)  # items' bytes need not add up to the files'
     _summary(runtime, job)
     if job.status != "done":
         fail(f"ingest job failed: {job.error}", code=1)
@@ -76,6 +79,9 @@ def _progress() -> Progress:
     )
 
 
+SHOWN = 20  # ingest errors listed in the summary; the API lists them all
+
+
 def _summary(runtime: Runtime, job: IngestJob) -> None:
     table = Table(title=f"Ingest job {job.id} ({job.status})", show_header=False)
     for key in ("new", "duplicate", "known", "quarantined"):
@@ -83,11 +89,17 @@ def _summary(runtime: Runtime, job: IngestJob) -> None:
     table.add_row("MB read", f"{job.counts.get('bytes', 0) / 1e6:.1f}")
     console.print(table)
     with runtime.database.reading() as session:
-        errors = list(session.scalars(
-            select(IngestError).where(IngestError.job_id == job.id).limit(20)))
+        listed = select(IngestError).where(IngestError.job_id == job.id)
+        total = session.scalar(select(func.count()).select_from(listed.subquery())) or 0
+        errors = list(session.scalars(listed.order_by(IngestError.created_at).limit(SHOWN)))
     for error in errors:
-        console.print(f"  quarantined {error.source_id}: {error.reason}", highlight=False,
+        # A damaged message is kept as read (it is still a record); others are not stored.
+        what = "kept, damaged" if error.document_id else "quarantined"
+        console.print(f"  {what} {error.source_id}: {error.reason}", highlight=False,
                       markup=False)
+    if total > len(errors):
+        console.print(f"  ... and {total - len(errors)} more: GET /api/v1/ingest/errors"
+                      f"?job_id={job.id}", highlight=False, markup=False)
 
 
 @cli.command()

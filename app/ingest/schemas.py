@@ -1,31 +1,35 @@
 from __future__ import annotations
 
+import ipaddress
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+NAME = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+HOST_NAME = re.compile(rf"^({_LABEL}\.)*{_LABEL}$")
 
 
-class PathSource(BaseModel):
-    type: Literal["path"] = "path"
-    paths: list[str] = Field(min_length=1, description="Files or folders the workers can read")
+class RootSource(BaseModel):
+    type: Literal["root"] = "root"
+    root: str = Field(max_length=64, description="The name of an ingest root (GET /ingest/roots)")
+    path: str = Field(default="", max_length=1000,
+                      description="A file or folder inside the root, relative to it")
 
 
 class ImapSource(BaseModel):
     type: Literal["imap"] = "imap"
-    host: str
-    port: int = Field(default=993, ge=1, le=65535)
-    username: str
-    password: str | None = Field(default=None, description="Stored for the workers; never shown")
-    password_env: str | None = Field(default=None, description="Or: a variable workers hold")
-    ssl: bool = True
-    folders: list[str] | None = Field(default=None, description="Default: every folder")
+    connection: str = Field(max_length=64, description="The name of a mail connection")
+    folders: list[Annotated[str, Field(max_length=1000)]] | None = Field(
+        default=None, max_length=1000, description="IMAP folders (mailboxes); default: every one")
 
 
 class JobCreate(BaseModel):
     custodian: str = Field(min_length=1, max_length=200)
-    source: Annotated[PathSource | ImapSource, Field(discriminator="type")]
+    source: Annotated[RootSource | ImapSource, Field(discriminator="type")]
 
 
 class JobOut(BaseModel):
@@ -52,4 +56,51 @@ class IngestErrorOut(BaseModel):
     native_sha256: str | None
     stage: str
     reason: str
+    created_at: datetime
+
+
+class RootCreate(BaseModel):
+    name: str = Field(pattern=NAME, description="How clerks name it: lower case, digits, - and _")
+    path: str = Field(min_length=1, max_length=1000, description="An absolute folder on the workers")
+    description: str = Field(default="", max_length=500)
+
+
+class RootOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    path: str | None = Field(description="Shown to administrators only")
+    description: str
+    created_by: str
+    created_at: datetime
+
+
+class ConnectionCreate(BaseModel):
+    name: str = Field(pattern=NAME, description="How clerks name it: lower case, digits, - and _")
+    host: str = Field(max_length=253, description="The mail server's name or IP address")
+    port: int = Field(default=993, ge=1, le=65535)
+    security: Literal["tls", "starttls", "none"] = Field(
+        default="tls", description="tls: implicit TLS (993); starttls (143); none: plain text")
+    username: str = Field(min_length=1, max_length=320)
+    password: str = Field(min_length=1, max_length=1000, description="Stored encrypted; never shown")
+
+    @field_validator("host")
+    @classmethod
+    def _a_host(cls, value: str) -> str:
+        """A host name or an IP address, nothing else (no port, path or user)."""
+        try:
+            return str(ipaddress.ip_address(value))
+        except ValueError:
+            if HOST_NAME.match(value):
+                return value.lower()
+        raise ValueError("a host name (mail.city.example) or an IP address, without a port")
+
+
+class ConnectionOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    host: str
+    port: int
+    security: str
+    username: str | None = Field(description="Shown to administrators only")
+    created_by: str
     created_at: datetime

@@ -9,10 +9,10 @@ import typer
 from rich.table import Table
 
 from app.cli import cli, cli_actor, console, fail, load_settings, open_database
+from app.core.engine import open_search_engine
 from app.core.errors import CustodiaError
 from app.search.schemas import SearchIn, Sort
 from app.search.service import search
-from search.engines import open_engine
 
 
 @cli.command("search")
@@ -25,8 +25,7 @@ def search_command(
     """Search the records; exits 2 with the position of a syntax error."""
     settings = load_settings()
     database = open_database(settings)
-    engine = open_engine(settings.elasticsearch_url, settings.data_dir / "search",
-                         settings.index_name)
+    engine = open_search_engine(settings)
     if sort not in ("relevance", "newest", "oldest"):
         fail("--sort is relevance, newest or oldest")
     if not 1 <= size <= 200:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit
@@ -41,13 +40,6 @@ def get(session: Session, saved_id: uuid.UUID) -> SavedSearch:
     if saved is None:
         raise NotFound("No saved search with that id.")
     return saved
-
-
-def listing(session: Session, offset: int, limit: int) -> tuple[list[SavedSearch], int]:
-    total = session.scalar(select(func.count()).select_from(SavedSearch)) or 0
-    found = session.scalars(select(SavedSearch).order_by(SavedSearch.created_at.desc())
-                            .offset(offset).limit(limit))
-    return list(found), total
 
 
 def delete(session: Session, principal: Principal, saved_id: uuid.UUID) -> None:

@@ -2,31 +2,76 @@
 
 Directories and zip archives are walked recursively, in a stable order, so the
 n-th item of a source is the same item on every run (a resumed job skips the
-items it already handled).
+items it already handled). A walk confined to a folder (an ingest root, an upload)
+reads nothing that resolves outside it: a symlink that leads out is listed as an
+error, never followed. Only regular files are read: a FIFO or a device would
+block or never end.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
+
+from sqlalchemy.orm import Session
 
 from ingest import voicemail
 from ingest.extract.archive import open_zip
 from ingest.extract.base import ExtractionError
 from ingest.extract.limits import DEFAULT_LIMITS
 from ingest.items import SourceItem
+from ingest.sources.base import SourceError
 
 AUDIO = {".wav", ".mp3", ".amr", ".m4a", ".ogg", ".gsm"}
+OUTSIDE = "refused: it leads outside the folder this job may read"
+NOT_A_FILE = "refused: not a regular file (a device, pipe or socket)"
 
 
-def iter_path(path: Path) -> Iterator[SourceItem]:
-    """Every item under `path`, a file or a directory."""
+class PathSource:
+    """A file or folder on the workers; `within`, when set, bounds everything read."""
+
+    stateful = False
+
+    def __init__(self, path: str, within: Path | None = None, name: str | None = None) -> None:
+        self.path = Path(path).expanduser().resolve()
+        self.within = within.resolve() if within is not None else None
+        if self.within is not None and not self.path.is_relative_to(self.within):
+            raise SourceError("the path leads outside the folder this job may read")
+        self.name = name or str(self.path)
+
+    def items(self, session: Session) -> Iterator[SourceItem]:
+        return iter_path(self.path, self.within)
+
+    def done(self, session: Session, item: SourceItem) -> None:
+        pass
+
+    def total_bytes(self) -> int | None:
+        if self.path.is_file():
+            return self.path.stat().st_size
+        return sum(p.stat().st_size for p in self.path.rglob("*") if _readable(p, self.within))
+
+
+def _readable(path: Path, within: Path | None) -> bool:
+    """A regular file, and (when confined) one that resolves inside `within`."""
+    try:
+        resolved = path.resolve()
+        mode = resolved.stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) and (within is None or resolved.is_relative_to(within))
+
+
+def iter_path(path: Path, within: Path | None = None) -> Iterator[SourceItem]:
+    """Every item under `path`, a file or a directory (confined to `within` when given)."""
     if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist")
+        raise FileNotFoundError(f"{path.name} does not exist")
     if path.is_dir():
-        yield from _directory(path, path)
+        yield from _Walk(path, within).directory(path)
+    elif not _readable(path, within):
+        yield SourceItem(path.name, "", b"", "file", error=NOT_A_FILE)
     else:
         yield from _file(path.name, path.read_bytes() if _small(path) else None, path, "")
 
@@ -41,25 +86,49 @@ def _is_mbox(path: Path) -> bool:
         return handle.read(5) == b"From "
 
 
-def _directory(root: Path, directory: Path) -> Iterator[SourceItem]:
-    entries = sorted(directory.iterdir(), key=lambda p: p.name)
-    sidecars = {p for p in entries if p.suffix.lower() == ".json" and _voicemail_sidecar(p)}
-    audio_with_sidecar: set[Path] = set()
-    for sidecar in sidecars:
-        audio = _audio_for(sidecar, entries)
-        if audio is not None:
-            audio_with_sidecar.add(audio)
-            yield _voicemail_item(root, sidecar, audio)
-    for entry in entries:
-        if entry in sidecars or entry in audio_with_sidecar or entry.name.startswith("."):
-            continue
-        if entry.is_dir():
-            yield from _directory(root, entry)
-        elif entry.is_file():
-            relative = entry.relative_to(root).as_posix()
-            folder = _folder(entry.parent.relative_to(root).as_posix())
-            data = entry.read_bytes() if _small(entry) else None
-            yield from _file(relative, data, entry, folder)
+class _Walk:
+    def __init__(self, root: Path, within: Path | None) -> None:
+        self.root, self.within = root, within
+        self.seen: set[Path] = set()  # folders already walked: a symlink loop ends here
+
+    def directory(self, directory: Path) -> Iterator[SourceItem]:
+        resolved = directory.resolve()
+        if resolved in self.seen:
+            return
+        self.seen.add(resolved)
+        entries = sorted(directory.iterdir(), key=lambda p: p.name)
+        refused = {e for e in entries if not e.name.startswith(".") and self._refusal(e)}
+        for entry in sorted(refused):
+            relative = entry.relative_to(self.root).as_posix()
+            yield SourceItem(relative, _folder(entry.parent.relative_to(self.root).as_posix()),
+                             b"", "file", error=self._refusal(entry))
+        entries = [e for e in entries if e not in refused]
+        sidecars = {p for p in entries if p.suffix.lower() == ".json" and _voicemail_sidecar(p)}
+        audio_with_sidecar: set[Path] = set()
+        for sidecar in sidecars:
+            audio = _audio_for(sidecar, entries)
+            if audio is not None:
+                audio_with_sidecar.add(audio)
+                yield _voicemail_item(self.root, sidecar, audio)
+        for entry in entries:
+            if entry in sidecars or entry in audio_with_sidecar or entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                yield from self.directory(entry)
+            else:
+                relative = entry.relative_to(self.root).as_posix()
+                folder = _folder(entry.parent.relative_to(self.root).as_posix())
+                data = entry.read_bytes() if _small(entry) else None
+                yield from _file(relative, data, entry, folder)
+
+    def _refusal(self, entry: Path) -> str | None:
+        """Why an entry is not read, or None."""
+        resolved = entry.resolve()
+        if self.within is not None and not resolved.is_relative_to(self.within):
+            return OUTSIDE
+        if resolved.is_dir():
+            return None
+        return None if _readable(entry, self.within) else NOT_A_FILE
 
 
 def _folder(relative: str) -> str:

@@ -8,63 +8,59 @@ from the start, and messages already stored are recognized by their content.
 
 from __future__ import annotations
 
-import os
 import ssl as tls
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from imapclient import IMAPClient  # type: ignore[import-untyped]
+from imapclient import IMAPClient, SocketTimeout  # type: ignore[import-untyped]
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import ImapFolderState
 from ingest.items import SourceItem
-from ingest.sources.registry import SourceError
 
 FETCH_CHUNK = 50
+SECURITY = ("tls", "starttls", "none")  # implicit TLS (993), STARTTLS (143), plain
 
 
-@dataclass
-class ImapSource:
+@dataclass(frozen=True)
+class ImapAccount:
+    """A mail connection as a worker uses it: the password decrypted, in memory only."""
+
     host: str
     port: int
+    security: str
     username: str
     password: str
-    use_ssl: bool
-    folders: list[str] | None
+    connect_timeout: float
+    read_timeout: float
+
+    def __repr__(self) -> str:  # never the password, in a log or a traceback
+        return f"ImapAccount({self.username}@{self.host}:{self.port}, {self.security})"
+
+
+class ImapSource:
     stateful = True  # it remembers its own progress (done); a resumed job skips nothing
 
-    @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> ImapSource:
-        password = spec.get("password")
-        if password is None and spec.get("password_env"):
-            password = os.environ.get(spec["password_env"])
-        for field in ("host", "username"):
-            if not spec.get(field):
-                raise SourceError(f"an IMAP source needs a {field}")
-        if password is None:
-            raise SourceError("an IMAP source needs a password or a password_env set on workers")
-        return cls(
-            spec["host"],
-            int(spec.get("port", 993)),
-            spec["username"],
-            password,
-            bool(spec.get("ssl", True)),
-            spec.get("folders"),
-        )
+    def __init__(self, account: ImapAccount, folders: list[str] | None) -> None:
+        self.account, self.folders = account, folders
 
     @property
     def name(self) -> str:
-        return f"imap://{self.username}@{self.host}:{self.port}"
+        return f"imap://{self.account.username}@{self.account.host}:{self.account.port}"
 
     def total_bytes(self) -> int | None:
         return None
 
     def _connect(self) -> IMAPClient:
-        context = tls.create_default_context() if self.use_ssl else None
-        client = IMAPClient(self.host, port=self.port, ssl=self.use_ssl, ssl_context=context, timeout=60)
-        client.login(self.username, self.password)
+        account = self.account
+        context = tls.create_default_context() if account.security != "none" else None
+        timeout = SocketTimeout(connect=account.connect_timeout, read=account.read_timeout)
+        client = IMAPClient(account.host, port=account.port, ssl=account.security == "tls",
+                            ssl_context=context, timeout=timeout)
+        if account.security == "starttls":
+            client.starttls(context)
+        client.login(account.username, account.password)
         return client
 
     def items(self, session: Session) -> Iterator[SourceItem]:

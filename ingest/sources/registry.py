@@ -1,58 +1,27 @@
-"""Which reader handles a job's source, chosen by the source's type."""
+"""Which reader handles a job's source, chosen by the source's type.
+
+- path: files or folders given to `custodia ingest` by someone with a shell on the
+  server; read wherever they are.
+- root: a path inside an ingest root an administrator declared (`within` is the
+  root's folder when the job was queued); nothing outside it is read.
+- upload: files a clerk uploaded, kept under the data directory.
+- imap: a mailbox through a mail connection an administrator set up.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy.orm import Session
+from ingest.sources.base import Source, SourceError
+from ingest.sources.files import PathSource
+from ingest.sources.imap import ImapAccount, ImapSource
 
-from ingest.items import SourceItem
-
-
-class Source(Protocol):
-    @property
-    def name(self) -> str:
-        """How locations name this source: a path or an IMAP account."""
-    # True when the source records its own progress in done(): a resumed job then
-    # skips nothing. False: it yields the same items in the same order every time.
-    stateful: bool
-
-    def items(self, session: Session) -> Iterator[SourceItem]:
-        """The items, in a stable order; `session` reads any state the source keeps."""
-
-    def done(self, session: Session, item: SourceItem) -> None:
-        """Called in the transaction that stored `item` (IMAP records its last UID)."""
-
-    def total_bytes(self) -> int | None: ...
+Accounts = Callable[[str], ImapAccount]  # a mail connection's id -> its account, for workers
 
 
-class PathSource:
-    def __init__(self, path: str) -> None:
-        self.path = Path(path).expanduser().resolve()
-        self.name = str(self.path)
-        self.stateful = False
-
-    def items(self, session: Session) -> Iterator[SourceItem]:
-        from ingest.sources.files import iter_path
-
-        return iter_path(self.path)
-
-    def done(self, session: Session, item: SourceItem) -> None:
-        pass
-
-    def total_bytes(self) -> int | None:
-        if self.path.is_file():
-            return self.path.stat().st_size
-        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
-
-
-class SourceError(ValueError):
-    """The job's source description cannot be used."""
-
-
-def open_sources(spec: dict[str, Any]) -> list[Source]:
+def open_sources(spec: dict[str, Any], accounts: Accounts | None = None) -> list[Source]:
     kind = spec.get("type")
     if kind == "path":
         paths = spec.get("paths") or []
@@ -62,8 +31,14 @@ def open_sources(spec: dict[str, Any]) -> list[Source]:
         if missing:
             raise SourceError(f"no such file or folder: {', '.join(missing)}")
         return [PathSource(p) for p in paths]
+    if kind == "root":
+        within = Path(spec["within"])
+        return [PathSource(str(within / spec["path"]), within, f"{spec['root']}:/{spec['path']}")]
+    if kind == "upload":
+        within = Path(spec["within"])
+        return [PathSource(str(within), within, f"upload:{spec['upload_id']}")]
     if kind == "imap":
-        from ingest.sources.imap import ImapSource
-
-        return [ImapSource.from_spec(spec)]
-    raise SourceError(f"unknown source type {kind!r}: use 'path' or 'imap'")
+        if accounts is None:
+            raise SourceError("an IMAP source is opened by a worker, with its mail connection")
+        return [ImapSource(accounts(spec["connection_id"]), spec.get("folders"))]
+    raise SourceError(f"unknown source type {kind!r}")

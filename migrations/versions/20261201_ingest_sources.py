@@ -1,7 +1,7 @@
 """ingest roots, mail connections, document generations
 
 Revision ID: 0005_ingest_sources
-Revises: 0003_saved_searches
+Revises: 0004_sign_in_throttle
 Create Date: 2026-12-01 23:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from app.models.base import UTCDateTime
 
 revision: str = "0005_ingest_sources"
-down_revision: str | None = "0003_saved_searches"
+down_revision: str | None = "0004_sign_in_throttle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
