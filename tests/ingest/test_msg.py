@@ -190,9 +190,10 @@ def test_non_mail_items_say_what_they_are(msg_dir: Path) -> None:
     contact = read(msg_dir, "contactUnicode.msg")
     assert contact.subject == "コム ドット イグザンプル 殿"
     assert contact.headers["X-Message-Class"] == "IPM.Contact"
-    # RTFDE cannot decode this contact's RTF (cp1250 font table over Shift-JIS text):
-    # a defect, not a failure.
-    assert any(d.startswith("RTF body decoding unreadable") for d in contact.defects)
+    # Its RTF is plain (not encapsulated HTML or text) and holds no text: nothing to
+    # recover and nothing wrong. (RTFDE, used before, failed on its Shift-JIS font names.)
+    assert contact.defects == []
+    assert (contact.body_text, contact.body_html) == ("", "")
 
 
 def test_rendered_message_parses_back(msg_dir: Path) -> None:
