@@ -17,7 +17,10 @@ _HEADER = rb"{\rtf1\ansi\ansicpg1252\fromhtml1 \deff0{\fonttbl{\f0\fswiss Arial;
         # Markup comes from \*\htmltag groups; text between them is shared by both renderings.
         (rb"{\*\htmltag64 <p>}Hello{\*\htmltag72 </p>}", "<p>Hello</p>"),
         # \htmlrtf ... \htmlrtf0 is RTF for RTF readers only.
-        (rb"{\*\htmltag64 <b>}\htmlrtf {\b\htmlrtf0 bold\htmlrtf }\htmlrtf0 {\*\htmltag72 </b>}", "<b>bold</b>"),
+        (
+            rb"{\*\htmltag64 <b>}\htmlrtf {\b\htmlrtf0 bold\htmlrtf }\htmlrtf0 {\*\htmltag72 </b>}",
+            "<b>bold</b>",
+        ),
         # \htmlrtf holds to the end of its group, not beyond.
         (rb"{\htmlrtf \par RTF only}after", "after"),
         # The markup is kept even inside an \htmlrtf region.
@@ -52,7 +55,10 @@ def test_crafted_rtf_is_read_in_bounded_time() -> None:
 
 @pytest.mark.parametrize(
     ("number", "codec"),
-    [(1252, "cp1252"), (932, "cp932"), (65001, "utf-8"), (28591, "iso8859-1"), (20127, "ascii"), (99999, None)],
+    [
+        (1252, "cp1252"), (932, "cp932"), (65001, "utf-8"), (28591, "iso8859-1"), (20127, "ascii"),
+        (99999, None),
+    ],
 )
 def test_windows_code_pages(number: int, codec: str | None) -> None:
     assert windows_codec(number) == codec
