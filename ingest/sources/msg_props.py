@@ -14,12 +14,14 @@ from __future__ import annotations
 import functools
 import io
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import olefile  # type: ignore[import-untyped]
 
+from ingest.extract.ole import OleError, SectorLoopError, sector_chain
 from ingest.extract.rtf import windows_codec
 from ingest.sources.mapi import ansi_codepage
 
@@ -46,15 +48,25 @@ class MsgFile:
 
     def __init__(self, data: bytes) -> None:
         _check_header(data)
-        try:
-            self._ole: Any = olefile.OleFileIO(io.BytesIO(data))
-        except Exception as exc:  # olefile raises OSError, struct.error, IndexError... on damage
-            raise MsgDamage(f"unreadable OLE structure: {exc}") from exc
         self.size = len(data)
         self._budget = _BUDGET_FACTOR * len(data) + _BUDGET_SLACK
-        if self._ole.root.size > len(data):  # the mini stream, which olefile reads in one go
-            raise MsgDamage(f"OLE mini stream claims {self._ole.root.size} bytes, more than the file")
-        self.issues = [f"OLE structure: {message}" for _, message in self._ole.parsing_issues]
+        try:
+            self._ole: Any = olefile.OleFileIO(io.BytesIO(data))
+            root = self._ole.root
+            if root.size > len(data):
+                raise MsgDamage(f"OLE mini stream claims {root.size} bytes, more than the file holds")
+            if root.size:  # olefile reads the mini stream whole on first use: check its chain first
+                self._ole.loadminifat()
+                self._refuse_loop(root, self._ole.fat)
+        except MsgDamage:
+            raise
+        except Exception as exc:  # olefile raises OSError, struct.error, IndexError... on damage
+            raise MsgDamage(f"unreadable OLE structure: {exc}") from exc
+
+    @property
+    def issues(self) -> list[str]:
+        """What olefile tolerated so far (a truncated chain, a duplicate name...)."""
+        return list(dict.fromkeys(f"OLE structure: {message}" for _, message in self._ole.parsing_issues))
 
     def message(self) -> Properties:
         return Properties(self, self._ole.root, _TOP_LEVEL_HEADER, parent_codec=None)
@@ -66,10 +78,22 @@ class MsgFile:
         if size > self._budget:
             raise MsgDamage(f"stream {entry.name!r} read past what the file can hold (streams overlap)")
         self._budget -= size
+        self._refuse_loop(entry, self._ole.minifat if size < self._ole.minisectorcutoff else self._ole.fat)
         # olefile opens streams by path only, searching each storage linearly; by entry it
         # is one call per stream, whatever the number of recipients or attachments.
         data: bytes = self._ole._open(entry.isectStart, size).read()
         return data
+
+    @staticmethod
+    def _refuse_loop(entry: Any, table: Sequence[int] | None) -> None:
+        # olefile follows a looping chain for as many sectors as the size asks, returning
+        # the same bytes again; a chain that leaves the file (truncation) it reads in part.
+        try:
+            sector_chain(entry.isectStart, table or [])
+        except SectorLoopError as exc:
+            raise MsgDamage(f"stream {entry.name!r}: {exc}") from exc
+        except OleError:
+            pass  # olefile reads what is there and notes it in its parsing issues
 
     def close(self) -> None:
         self._ole.close()
