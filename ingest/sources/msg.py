@@ -162,8 +162,12 @@ def _fill_bodies(parsed: ParsedMessage, message: Properties, signed: ParsedMessa
     body = clean_text(message.string(_BODY, defects) or "") or (signed.body_text if signed else "")
     parsed.body_text = normalize_newlines(body)
     html_bytes = message.binary(_HTML)
+    # Some writers store the HTML body as a string property (PR_BODY_HTML) instead.
+    html_text = None if html_bytes else message.string(_HTML, defects)
     if html_bytes:
         parsed.body_html = decode_html(html_bytes, message.integer(_INTERNET_CPID), defects)
+    elif html_text:
+        parsed.body_html = normalize_newlines(html_text)
     elif signed is not None:
         parsed.body_html = normalize_newlines(signed.body_html)
     if not parsed.body_text or not parsed.body_html:
