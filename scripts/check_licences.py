@@ -59,23 +59,21 @@ def classify(text: str) -> str:
 def classify_expression(expression: str) -> str:
     """An SPDX licence expression (PEP 639): AND takes the worst term, OR the best."""
     tokens = _SPDX_TOKEN.findall(expression)
-    kind, position = _or_terms(tokens, 0)
+    kind, position = _terms(tokens, 0)
     return kind if position == len(tokens) else UNKNOWN
 
 
-def _or_terms(tokens: list[str], position: int) -> tuple[str, int]:
-    kind, position = _and_terms(tokens, position)
-    while position < len(tokens) and tokens[position].upper() == "OR":
-        other, position = _and_terms(tokens, position + 1)
-        kind = min(kind, other, key=_RANK.__getitem__)
-    return kind, position
+def _terms(tokens: list[str], position: int, operator: str = "OR") -> tuple[str, int]:
+    """A list joined by OR (of AND lists) or by AND (of terms): OR binds looser."""
+    pick = min if operator == "OR" else max
 
+    def read(at: int) -> tuple[str, int]:
+        return _terms(tokens, at, "AND") if operator == "OR" else _term(tokens, at)
 
-def _and_terms(tokens: list[str], position: int) -> tuple[str, int]:
-    kind, position = _term(tokens, position)
-    while position < len(tokens) and tokens[position].upper() == "AND":
-        other, position = _term(tokens, position + 1)
-        kind = max(kind, other, key=_RANK.__getitem__)
+    kind, position = read(position)
+    while position < len(tokens) and tokens[position].upper() == operator:
+        other, position = read(position + 1)
+        kind = pick(kind, other, key=_RANK.__getitem__)
     return kind, position
 
 
@@ -83,7 +81,7 @@ def _term(tokens: list[str], position: int) -> tuple[str, int]:
     if position >= len(tokens):
         return UNKNOWN, position
     if tokens[position] == "(":
-        kind, position = _or_terms(tokens, position + 1)
+        kind, position = _terms(tokens, position + 1)
         closed = position < len(tokens) and tokens[position] == ")"
         return (kind, position + 1) if closed else (UNKNOWN, position)
     kind, position = classify(tokens[position]), position + 1
