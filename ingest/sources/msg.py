@@ -52,6 +52,8 @@ _ATTACH_DATA, _ATTACH_METHOD, _ATTACH_HIDDEN, _ATTACH_MIME = 0x3701, 0x3705, 0x7
 _ATTACH_NAMES = (0x3707, 0x3704, 0x3001)  # long file name, short (8.3) one, display name
 _EMBEDDED_MESSAGE = 5  # PR_ATTACH_METHOD afEmbeddedMessage
 
+_Recipients = tuple[list[Address], list[Address], list[Address]]  # To, Cc, Bcc
+
 
 class _NotAnMsgError(ValueError):
     """A readable OLE file that holds something else (a Word .doc, say)."""
@@ -124,9 +126,6 @@ def _fill_envelope(parsed: ParsedMessage, message: Properties) -> None:
     parsed.date = submitted or parse_date(parsed.date_header) or message.time(_DELIVERED)
     if not parsed.date_header and parsed.date is not None:
         parsed.date_header = parsed.date.isoformat()
-
-
-_Recipients = tuple[list[Address], list[Address], list[Address]]
 
 
 def _recipients(message: Properties, defects: list[str]) -> _Recipients:

@@ -6,7 +6,9 @@ their bytes in `__substg1.0_<id><type>` streams), one storage per recipient and 
 attachment, and an attached message as a storage of the same shape. The file is
 untrusted: every count and size it states is checked against the file's own size
 before olefile acts on it, and all stream reads share a budget of a few times the
-file's size, so a crafted file costs bounded time and memory and fails as ValueError.
+file's size, so a crafted file costs bounded time and memory. What does not hold is a
+MsgDamage (a ValueError): the reader makes it a defect of the part it was reading,
+or refuses the file when it is the file's structure itself.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from ingest.extract.ole import OleError, SectorLoopError, sector_chain
 from ingest.extract.rtf import windows_codec
 from ingest.sources.mapi import ansi_codepage
 
-PROPERTIES = "__properties_version1.0"
-EMBEDDED_MESSAGE = "__substg1.0_3701000D"
+_PROPERTIES = "__properties_version1.0"
+_EMBEDDED_MESSAGE = "__substg1.0_3701000D"  # PR_ATTACH_DATA_OBJ, a storage
+_MESSAGE_CODEPAGE, _LOCALE_ID, _INTERNET_CPID = 0x3FFD, 0x3FF1, 0x3FDE
 # Property entries start after a header whose size depends on the object (MS-OXMSG 2.4.1).
 _TOP_LEVEL_HEADER, _EMBEDDED_HEADER, _CHILD_HEADER = 32, 24, 8
 _PT_LONG, _PT_BOOLEAN, _PT_SYSTIME = 0x0003, 0x000B, 0x0040
@@ -112,7 +115,7 @@ class Properties:
     @functools.cached_property
     def _fixed(self) -> dict[int, bytes]:
         """Property tag -> its 8-byte value, from the property stream."""
-        raw = self.stream(PROPERTIES) or b""
+        raw = self.stream(_PROPERTIES) or b""
         fixed: dict[int, bytes] = {}
         for offset in range(self.header, len(raw) - 15, 16):
             (tag,) = struct.unpack_from("<I", raw, offset)
@@ -125,7 +128,7 @@ class Properties:
         return _string8_codec(self) or self.parent_codec or "cp1252"
 
     def has_properties(self) -> bool:
-        return self._entry(PROPERTIES, _STREAM) is not None
+        return self._entry(_PROPERTIES, _STREAM) is not None
 
     def integer(self, prop_id: int) -> int | None:
         value = self._fixed.get(prop_id << 16 | _PT_LONG)
@@ -170,11 +173,8 @@ class Properties:
 
     def embedded_message(self) -> Properties | None:
         """The message stored in this attachment (attach method 5), if any."""
-        entry = self._entry(EMBEDDED_MESSAGE, _STORAGE)
+        entry = self._entry(_EMBEDDED_MESSAGE, _STORAGE)
         return None if entry is None else Properties(self.file, entry, _EMBEDDED_HEADER, self.codec)
-
-    def has_storage(self, name: str) -> bool:
-        return self._entry(name, _STORAGE) is not None
 
     def _children(self, prefix: str) -> list[Properties]:
         # olefile keeps a storage's entries sorted by name, which is the objects' order.
@@ -191,9 +191,9 @@ class Properties:
 
 def _string8_codec(props: Properties) -> str | None:
     """The code page of this object's 8-bit strings: PR_MESSAGE_CODEPAGE, else the locale's."""
-    codepage = props.integer(0x3FFD)
+    codepage = props.integer(_MESSAGE_CODEPAGE)
     codec = windows_codec(codepage) if codepage else None
-    return codec or ansi_codepage(props.integer(0x3FF1), props.integer(0x3FDE))
+    return codec or ansi_codepage(props.integer(_LOCALE_ID), props.integer(_INTERNET_CPID))
 
 
 def _check_header(data: bytes) -> None:
