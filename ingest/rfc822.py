@@ -47,6 +47,18 @@ def parse(data: bytes) -> ParsedMessage:
     return parsed
 
 
+def parse_parts(data: bytes) -> ParsedMessage:
+    """Bodies and attachments of a MIME entity that need not be a whole message.
+
+    Outlook keeps an S/MIME signed mail's content as such an entity (multipart/signed
+    with no From or Subject), and the .msg's own properties supply the envelope.
+    """
+    message = email.message_from_bytes(data)
+    parsed = ParsedMessage(defects=[type(d).__name__ for d in message.defects])
+    _walk(message, parsed)
+    return parsed
+
+
 def decode(value: object, parsed: ParsedMessage | None = None) -> str:
     """A header value as text: encoded words decoded, raw 8-bit bytes read as UTF-8 or cp1252."""
     if value is None:

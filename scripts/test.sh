@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Runtime dependencies must be permissive or LGPL (README "Licences").
+.venv/bin/python scripts/check_licences.py
 
 # `docker compose config` validates the deployment file (no engine needed).
 bash scripts/install-compose.sh

@@ -10,6 +10,7 @@ untrusted: a malformed file raises OleError, never IndexError or an endless loop
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -22,6 +23,10 @@ _HEADER_DIFAT_SLOTS = 109
 
 class OleError(Exception):
     """The bytes are not a readable compound file."""
+
+
+class SectorLoopError(OleError):
+    """A sector chain comes back to a sector it has passed: never so in a genuine file."""
 
 
 @dataclass(frozen=True)
@@ -90,22 +95,8 @@ class OleFile:
             fat += self._ints(self._sector(number))
         return fat
 
-    def _chain(self, start: int, table: list[int]) -> list[int]:
-        # A sector seen twice means a loop: legitimate chains never revisit one, and
-        # refusing them keeps every stream no larger than the file itself.
-        chain: list[int] = []
-        seen: set[int] = set()
-        current = start
-        while current <= _MAX_SECTOR:
-            if current >= len(table) or current in seen:
-                raise OleError("broken sector chain")
-            chain.append(current)
-            seen.add(current)
-            current = table[current]
-        return chain
-
     def _chain_bytes(self, start: int, size: int | None = None) -> bytes:
-        raw = b"".join(self._sector(n) for n in self._chain(start, self._fat))
+        raw = b"".join(self._sector(n) for n in sector_chain(start, self._fat))
         return raw if size is None else raw[:size]
 
     def _read_directory(self, first: int) -> list[_Entry]:
@@ -144,9 +135,27 @@ class OleFile:
             return self._chain_bytes(entry.start, entry.size)
         mini = 1 << self._mini_shift
         parts = []
-        for number in self._chain(entry.start, self._minifat):
+        for number in sector_chain(entry.start, self._minifat):
             parts.append(self._mini_stream[number * mini : (number + 1) * mini])
         return b"".join(parts)[: entry.size]
+
+
+def sector_chain(start: int, table: Sequence[int]) -> list[int]:
+    """The sectors of a chain in a FAT or MiniFAT; OleError when it loops or leaves the table."""
+    # A sector seen twice means a loop: legitimate chains never revisit one, and
+    # refusing them keeps every stream no larger than the file itself.
+    chain: list[int] = []
+    seen: set[int] = set()
+    current = start
+    while current <= _MAX_SECTOR:
+        if current in seen:
+            raise SectorLoopError(f"sector chain loops back to sector {current}")
+        if current >= len(table):
+            raise OleError("sector chain leaves the file")
+        chain.append(current)
+        seen.add(current)
+        current = table[current]
+    return chain
 
 
 def root_names(data: bytes) -> list[str]:

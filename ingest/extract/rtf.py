@@ -42,6 +42,8 @@ _SKIP = {
 }
 # Optional (\*) destinations whose text is shown: a shape's text box lives in one.
 _STARRED_READ = {"shpinst", "shptxt", "fldrslt"}
+# MS-OXRTFEX: the RTF header says which original format the body encapsulates.
+_ENCAPSULATED = re.compile(rb"\\from(html1|text)(?![a-z0-9])")
 _INFO_FIELDS = {"title": "title", "author": "author", "subject": "subject", "keywords": "keywords"}
 _INFO_DATES = {"creatim": "created", "revtim": "modified"}
 _TEXT_WORDS = {
@@ -58,11 +60,13 @@ class _State:
     destination: str = "body"  # "body", "skip", "fonttbl", an \info field or date
     codepage: str = ""  # of the current font; "" for the document's default
     uc: int = 1  # how many fallback characters follow each \uN
+    suppressed: bool = False  # inside \htmlrtf: RTF that is not part of the encapsulated original
 
 
 class _Converter:
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, encapsulated: str = "") -> None:
         self.data = data
+        self.encapsulated = encapsulated  # "html" or "text" when de-encapsulating
         self.out: list[str] = []
         self.info: dict[str, list[str]] = {}
         self.dates: dict[str, dict[str, int]] = {}
@@ -122,8 +126,10 @@ class _Converter:
         destination = self.state.destination
         if self.starred:
             self.starred = False
-            # An optional destination we do not know is skipped, as the spec asks.
-            self._enter(word if word in _STARRED_READ else "skip", True)
+            if word == "htmltag" and self.encapsulated == "html":
+                self._enter_html_tag()
+            else:  # an optional destination we do not know is skipped, as the spec asks
+                self._enter(word if word in _STARRED_READ else "skip", True)
             return position
         if word == "u" and param is not None:
             self._unicode(param)
@@ -148,12 +154,17 @@ class _Converter:
         if self.state.destination != "skip" and allowed:
             self.state = replace(self.state, destination=destination)
 
+    def _enter_html_tag(self) -> None:
+        # The original HTML markup, kept whether or not \htmlrtf is on around it.
+        if self.state.destination != "skip":
+            self.state = replace(self.state, destination="body", suppressed=False)
+
     def _control(self, word: str, param: int | None) -> None:
         destination = self.state.destination
         if word == "uc" and param is not None:
             self.state = replace(self.state, uc=max(param, 0))
         elif word == "ansicpg" and param is not None:
-            self.default_codepage = _codepage(param) or self.default_codepage
+            self.default_codepage = windows_codec(param) or self.default_codepage
         elif word in _CHARSET_WORDS:
             self.default_codepage = _CHARSET_WORDS[word]
         elif word == "deff" and param is not None:
@@ -162,6 +173,8 @@ class _Converter:
             self._font_definition(word, param)
         elif word == "f" and param is not None:
             self.state = replace(self.state, codepage=self._font_codepage(param))
+        elif word == "htmlrtf" and self.encapsulated:
+            self.state = replace(self.state, suppressed=param != 0)
         elif word == "plain":
             self.state = replace(self.state, codepage=self._font_codepage(self.default_font))
         elif word in _TEXT_WORDS:
@@ -173,7 +186,7 @@ class _Converter:
         elif word == "fcharset" and param is not None and param in _CHARSETS:
             self.fonts[self.defining_font] = _CHARSETS[param]
         elif word == "cpg" and param is not None:
-            self.fonts[self.defining_font] = _codepage(param) or self.fonts.get(self.defining_font, "")
+            self.fonts[self.defining_font] = windows_codec(param) or self.fonts.get(self.defining_font, "")
 
     def _font_codepage(self, font: int | None) -> str:
         if font is not None and font in self.fonts:
@@ -245,7 +258,7 @@ class _Converter:
             self.high_surrogate = None
             text = "\ufffd" + text  # a high surrogate with no low one after it
         destination = self.state.destination
-        if destination == "body":
+        if destination == "body" and not self.state.suppressed:
             self.out.append(text)
         elif destination in _INFO_FIELDS:
             self.info.setdefault(destination, []).append(text)
@@ -260,12 +273,33 @@ class _Converter:
         return {k: v for k, v in found.items() if v}
 
 
-def _codepage(number: int) -> str | None:
-    name = {10000: "mac_roman", 65001: "utf-8", 0: "cp1252"}.get(number, f"cp{number}")
+def windows_codec(number: int) -> str | None:
+    """The Python codec of a Windows code page number (RTF \\ansicpg, MAPI PR_MESSAGE_CODEPAGE)."""
+    name = _CODEPAGE_NAMES.get(number, f"cp{number}")
     try:
         return codecs.lookup(name).name
     except LookupError:
         return None
+
+
+# Code pages whose Python codec is not called "cpNNNN".
+_CODEPAGE_NAMES = {
+    0: "cp1252", 10000: "mac_roman", 20127: "ascii",
+    20866: "koi8_r", 21866: "koi8_u", 50220: "iso2022_jp", 50221: "iso2022_jp", 50222: "iso2022_jp",
+    51932: "euc_jp", 51949: "euc_kr", 52936: "hz", 54936: "gb18030", 65000: "utf-7", 65001: "utf-8",
+    **{28590 + n: f"iso8859_{n}" for n in range(1, 16)},
+}
+
+
+def deencapsulate(data: bytes) -> tuple[str, str] | None:
+    """("html" or "text", the original) of an RTF body that encapsulates one, else None."""
+    fonts = data.find(b"\\fonttbl")
+    header = data[: fonts if 0 <= fonts < 1024 else 1024]
+    found = _ENCAPSULATED.search(header)
+    if found is None:
+        return None
+    kind = "html" if found.group(1) == b"html1" else "text"
+    return kind, _Converter(data, kind).run()
 
 
 def extract_rtf(data: bytes, content_type: str) -> Extracted:

@@ -25,6 +25,7 @@ import pypff  # type: ignore[import-not-found]  # C extension without stubs
 from ingest.message import Address, Attachment, ParsedMessage
 from ingest.rfc822 import parse_date
 from ingest.sources.mapi import (
+    ansi_codepage,
     apply_transport_headers,
     clean_text,
     decode_html,
@@ -37,7 +38,7 @@ from ingest.sources.mapi import (
     split_msgids,
     strip_msgid,
 )
-from ingest.sources.msg import MAX_NESTING, ansi_codepage, embedded_attachment
+from ingest.sources.msg import MAX_NESTING, embedded_attachment
 from ingest.sources.rfc822_render import to_rfc822
 
 PST_MAGIC = b"!BDN"
