@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.audit.service import Actor
+from app.core import audit
+from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.db import Database
 from app.core.time import utcnow

@@ -19,9 +19,9 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 
-from app.audit.service import Actor
 from app.auth import service as auth
 from app.core import migrations
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app

@@ -1,50 +1,13 @@
-"""How an audit entry is hashed, and how the whole chain is checked."""
+"""How the whole chain is checked (each entry is hashed as app.core.audit defines)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from app.core.hashing import sha256
-
-GENESIS_HASH = "0" * 64
-
-
-def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def entry_hash(
-    *,
-    prev_hash: str,
-    seq: int,
-    occurred_at: datetime,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    client_address: str,
-    request_id: str,
-    details: dict[str, Any],
-) -> str:
-    """SHA-256 of the previous hash and every field of the entry, canonically encoded."""
-    body = canonical_json(
-        {
-            "seq": seq,
-            "occurred_at": occurred_at.isoformat(timespec="microseconds"),
-            "actor": actor,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "client_address": client_address,
-            "request_id": request_id,
-            "details": details,
-        }
-    )
-    return sha256(f"{prev_hash}\n{body}")
+from app.core.audit import GENESIS_HASH, entry_hash
 
 
 class ChainedEntry(Protocol):

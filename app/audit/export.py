@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator
 
-from app.audit.chain import canonical_json
+from app.core.audit import canonical_json
 from app.models import AuditEntry
 
 COLUMNS = [

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.audit import export, service
 from app.audit.schemas import AuditEntryOut, ExportFormat, VerdictOut
 from app.auth.deps import AuditorUser
+from app.core import audit
 from app.core.deps import DatabaseDep, ReadSessionDep
 from app.core.errors import BadRequest
 from app.core.pagination import Page, PageDep, paginate
@@ -55,7 +56,7 @@ def export_entries(
     format: ExportFormat = "jsonl",
 ) -> StreamingResponse:
     """The trail as JSON lines or CSV; who exported what is itself audited."""
-    service.record(session, auditor.actor, "audit.export", "audit", "trail",
+    audit.record(session, auditor.actor, "audit.export", "audit", "trail",
                    format=format, filter=asdict(where))
 
     def rows() -> Iterator[str]:

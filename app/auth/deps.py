@@ -14,8 +14,8 @@ from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
-from app.audit.service import Actor
 from app.auth import service
+from app.core.audit import Actor
 from app.core.deps import (
     DatabaseDep,
     ReadSessionDep,

@@ -10,9 +10,9 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.audit.service import Actor
 from app.auth import credentials, throttle
+from app.core import audit
+from app.core.audit import Actor
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.settings import Settings
 from app.core.time import utcnow

@@ -17,8 +17,8 @@ from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.audit.service import Actor
+from app.core import audit
+from app.core.audit import Actor
 from app.core.errors import Conflict, NotFound
 from app.core.settings import Settings
 from app.core.time import utcnow

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.audit.service import Actor
 from app.auth import credentials
 from app.auth import service as auth
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.demo.generator import DemoSet, generate

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from app.audit import service as audit
 from app.auth.deps import ReviewerUser as Reviewer
+from app.core import audit
 from app.core.blobs import BlobStore
 from app.core.deps import ReadSessionDep, SettingsDep
 from app.core.errors import NotFound

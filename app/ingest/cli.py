@@ -17,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import func, select
 
-from app.cli import cli, cli_actor, console, fail, load_settings, open_database
+from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.models import Blob, IngestError, IngestJob
 from ingest import indexer, jobs
 from ingest.items import SourceItem
@@ -26,6 +26,8 @@ from ingest.runtime import Runtime
 from ingest.sources.base import SourceError
 from ingest.sources.registry import open_sources
 from search.documents import IndexUnavailable
+
+cli = typer.Typer()
 
 
 @cli.command()

@@ -13,8 +13,8 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.audit.service import Actor
+from app.core import audit
+from app.core.audit import Actor
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.models import MailConnection
 

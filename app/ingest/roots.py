@@ -14,8 +14,8 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.audit.service import Actor
+from app.core import audit
+from app.core.audit import Actor
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.settings import Settings
 from app.models import IngestRoot

@@ -8,11 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from app.cli import cli, cli_actor, console, fail, load_settings, open_database
+from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.core.engine import open_search_engine
 from app.core.errors import CustodiaError
 from app.search.schemas import SearchIn, Sort
 from app.search.service import search
+
+cli = typer.Typer()
 
 
 @cli.command("search")

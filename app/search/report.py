@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.audit.service import Actor
+from app.core import audit
+from app.core.audit import Actor
 from app.core.settings import Settings
 from app.models import Document
 from app.search.schemas import TermReportOut, TermRow

@@ -6,8 +6,8 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
 from app.auth.deps import Principal
+from app.core import audit
 from app.core.errors import Forbidden, NotFound
 from app.core.settings import Settings
 from app.models import Role, SavedSearch

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from app.audit import service as audit
-from app.audit.service import Actor
+from app.core import audit
+from app.core.audit import Actor
 from app.core.errors import BadRequest, ServiceUnavailable
 from app.core.settings import Settings
 from app.models import Document, DocumentText, Location

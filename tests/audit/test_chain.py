@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from app.audit import service as audit
-from app.audit.service import Actor
-from app.core import migrations
+from app.audit import service as audit_trail
+from app.core import audit, migrations
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.time import utcnow
 from app.models import AuditEntry
@@ -21,9 +21,9 @@ def append(database: Database, actor: Actor, count: int) -> None:
                          after={"n": number + 1})
 
 
-def verdict(database: Database) -> audit.Verdict:
+def verdict(database: Database) -> audit_trail.Verdict:
     with database.reading() as session:
-        return audit.verify(session)
+        return audit_trail.verify(session)
 
 
 def behind_the_back(database: Database, *statements: str) -> None:

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from app.audit.service import Actor
 from app.auth import credentials, service, throttle
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.core.time import utcnow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,9 +83,10 @@ def test_user_add_prints_a_generated_password_that_signs_in(cli_env: dict[str, s
 def test_audit_verify_exit_status_follows_the_chain(cli_env: dict[str, str], tmp_path: Path) -> None:
     for name in ("a1", "a2", "a3"):
         assert run("user", "add", name, "--role", "clerk", env=cli_env).returncode == 0
-    intact = run("audit", "verify", env=cli_env)
+    intact = run("audit", "verify", env={**cli_env, "COLUMNS": "80"})
     assert intact.returncode == 0, intact.stderr
     assert "intact: 3 entries" in intact.stdout
+    assert re.search(r"head 3 [0-9a-f]{64}\n", intact.stdout)  # the hash is never wrapped
     database = Database(f"sqlite:///{tmp_path / 'var' / 'custodia.db'}")
     behind_the_back(database, "DELETE FROM audit_entries WHERE seq = 2")
     database.dispose()

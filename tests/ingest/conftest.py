@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app.audit.service import Actor
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.models import IngestJob, Location

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from app.audit.service import Actor
+from app.core.audit import Actor
 from app.models import Document
 from ingest import jobs
 from ingest.runtime import Runtime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,3 +48,24 @@ def test_ingest_of_a_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     result = run({"CUSTODIA_DATA_DIR": str(tmp_path)}, "ingest", "--custodian", "x", "/nope")
     assert result.returncode == 2
     assert result.stderr.strip() == "custodia: no such file or folder: /nope"
+
+
+def test_the_summary_says_what_it_left_out_and_what_it_kept(tmp_path: Path) -> None:
+    """Newcomers' findings: the bar ends full, a kept damaged message is not 'quarantined',
+    and a summary that lists only some errors says how many more there are."""
+    box = tmp_path / "box"
+    box.mkdir()
+    for n in range(25):
+        (box / f"junk{n:02}.eml").write_bytes(b"not mail %d\n" % n)
+    (box / "damaged.eml").write_bytes(b"From: a@city.example\nSubject: x\nContent-Type: text/plain;"
+                                      b" charset=no-such-charset\n\n\xff\xfe body\n")
+    result = run({"CUSTODIA_DATA_DIR": str(tmp_path / "var"), "COLUMNS": "120"},
+                 "ingest", "--custodian", "clerk", str(box))
+    assert result.returncode == 0, result.stderr
+    done, total = re.search(r"(\d+)/(\d+)\s+bytes", result.stdout).groups()  # type: ignore[union-attr]
+    assert done == total
+    assert "kept, damaged damaged.eml: damaged message kept as read" in result.stdout
+    assert "quarantined damaged.eml" not in result.stdout
+    listed = re.findall(r"^  (?:quarantined|kept, damaged) ", result.stdout, re.MULTILINE)
+    assert len(listed) == 20
+    assert "... and 6 more: GET /api/v1/ingest/errors?job_id=" in result.stdout

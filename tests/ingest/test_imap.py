@@ -16,7 +16,7 @@ import pytest
 from imapclient import IMAPClient  # type: ignore[import-untyped]
 from sqlalchemy import select
 
-from app.audit.service import Actor
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.secrets import credentials_key
 from app.core.settings import Settings

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.audit.service import Actor
 from app.core import migrations
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.demo.generator import generate

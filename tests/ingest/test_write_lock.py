@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from app.audit.service import Actor
+from app.core.audit import Actor
 from app.core.db import Database
 from app.models import Document
 from ingest import indexer, jobs

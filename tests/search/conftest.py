@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.audit.service import Actor
 from app.core import migrations
+from app.core.audit import Actor
 from app.core.settings import Settings
 from app.models import Document
 from ingest import indexer, jobs

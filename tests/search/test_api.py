@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.audit.service import Actor
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.demo.generator import generate
