@@ -11,6 +11,10 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 # Runtime dependencies must be permissive or LGPL (README "Licences").
 .venv/bin/python scripts/check_licences.py
+# Style, types and the layering rules (README "Architecture"), before any service starts.
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/lint-imports
 
 # `docker compose config` validates the deployment file (no engine needed).
 bash scripts/install-compose.sh
