@@ -8,6 +8,8 @@ header never costs the rest of the message.
 from __future__ import annotations
 
 import email
+import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.header import Header, decode_header
 from email.message import Message
@@ -17,6 +19,8 @@ from app.core.hashing import sha256
 from ingest.message import Address, Attachment, ParsedMessage
 
 MAX_HEADER_VALUES = 200
+_MESSAGE_ID = re.compile(r"<([^<>\s]+)>")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")  # RFC 5322 folding: the line break goes, the blank stays
 _MAIL_HEADERS = ("From", "To", "Date", "Subject", "Message-ID", "Received")
 
 
@@ -31,20 +35,29 @@ def parse(data: bytes) -> ParsedMessage:
     if not any(message.get(name) is not None for name in _MAIL_HEADERS):
         raise ValueError("not an e-mail message: no From, To, Date, Subject or Message-ID header")
     parsed = ParsedMessage(defects=[type(d).__name__ for d in message.defects])
-    parsed.headers = _headers(message, parsed)
-    parsed.subject = _header(message, "Subject", parsed)
-    senders = _addresses(message, "From", parsed)
-    parsed.sender = senders[0] if senders else None
-    parsed.to = _addresses(message, "To", parsed)
-    parsed.cc = _addresses(message, "Cc", parsed)
-    parsed.bcc = _addresses(message, "Bcc", parsed)
-    parsed.date_header = _header(message, "Date", parsed)
+    read_headers(message, parsed)
     parsed.date = parse_date(parsed.date_header)
-    parsed.message_id = strip_brackets(_header(message, "Message-ID", parsed))
-    parsed.in_reply_to = strip_brackets(_header(message, "In-Reply-To", parsed))
-    parsed.references = [strip_brackets(r) for r in _header(message, "References", parsed).split()]
     _walk(message, parsed)
     return parsed
+
+
+def read_headers(message: Message, parsed: ParsedMessage) -> None:
+    """Every header's first value, the subject, addresses, Date text and message ids.
+
+    The one header decoder: e-mail files, and the transport headers that Outlook keeps
+    in MSG and PST items, are read alike, so both give the same dedup key.
+    """
+    parsed.headers = _headers(message, parsed)
+    parsed.subject = _header(message, "Subject", parsed)
+    senders = addresses(message.get_all("From", failobj=[]), parsed)
+    parsed.sender = senders[0] if senders else None
+    parsed.to = addresses(message.get_all("To", failobj=[]), parsed)
+    parsed.cc = addresses(message.get_all("Cc", failobj=[]), parsed)
+    parsed.bcc = addresses(message.get_all("Bcc", failobj=[]), parsed)
+    parsed.date_header = _header(message, "Date", parsed)
+    parsed.message_id = message_id(_header(message, "Message-ID", parsed))
+    parsed.in_reply_to = message_id(_header(message, "In-Reply-To", parsed))
+    parsed.references = message_ids(_header(message, "References", parsed))
 
 
 def parse_parts(data: bytes) -> ParsedMessage:
@@ -66,7 +79,7 @@ def decode(value: object, parsed: ParsedMessage | None = None) -> str:
     if isinstance(value, Header):  # compat32 hands back raw 8-bit headers this way
         chunks = decode_header(value)
     else:
-        raw = str(value)
+        raw = _FOLD.sub("", str(value))  # unfolded first: decode_header reads line by line
         if "=?" not in raw:
             return clean(raw, parsed)
         try:
@@ -121,10 +134,10 @@ def _headers(message: Message, parsed: ParsedMessage) -> dict[str, str]:
     return headers
 
 
-def _addresses(message: Message, name: str, parsed: ParsedMessage) -> list[Address]:
-    values = [str(v) for v in message.get_all(name, failobj=[])]
+def addresses(values: Sequence[object], parsed: ParsedMessage | None = None) -> list[Address]:
+    """Address header values as Address values: encoded names decoded, addresses lower-cased."""
     found = []
-    for display, spec in getaddresses(values):
+    for display, spec in getaddresses([str(v) for v in values]):
         if spec or display:
             spec = clean(spec, parsed)
             found.append(Address(spec.lower() if "@" in spec else spec, decode(display, parsed)))
@@ -144,8 +157,15 @@ def parse_date(value: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def strip_brackets(value: str) -> str:
-    return value.strip().removeprefix("<").removesuffix(">").strip()
+def message_id(value: str) -> str:
+    """A Message-ID (In-Reply-To) without its angle brackets, or any comment around it."""
+    found = _MESSAGE_ID.search(value)
+    return found.group(1) if found else value.strip().strip("<> ")
+
+
+def message_ids(value: str) -> list[str]:
+    """The ids of a References header, in order."""
+    return _MESSAGE_ID.findall(value) or value.split()
 
 
 def _walk(message: Message, parsed: ParsedMessage) -> None:

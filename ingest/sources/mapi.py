@@ -13,8 +13,9 @@ from collections.abc import Callable
 from email import policy
 from email.message import Message
 from email.parser import HeaderParser
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from ingest import rfc822
 from ingest.extract.rtf import deencapsulate
 from ingest.message import Address, ParsedMessage
 
@@ -25,7 +26,6 @@ logger = logging.getLogger(__name__)
 RTF_DECODE_LIMIT = 2 * 1024 * 1024
 
 _ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+$")
-_MSGID = re.compile(r"<([^<>\s]+)>")
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*[\\"']*\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _UNSAFE_FILENAME = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 
@@ -76,42 +76,9 @@ def parse_transport_headers(text: str | None) -> Message | None:
 
 
 def apply_transport_headers(parsed: ParsedMessage, header: Message) -> None:
-    """Shared: fill headers dict, ids, Date text and addresses from transport headers."""
-    for name, value in header.items():
-        parsed.headers.setdefault(name, unfold(str(value)))
-    parsed.date_header = unfold(str(header.get("Date", "")))
-    parsed.message_id = strip_msgid(header.get("Message-ID"))
-    parsed.in_reply_to = strip_msgid(header.get("In-Reply-To"))
-    parsed.references = split_msgids(header.get("References"))
-    parsed.subject = decoded_header(header.get("Subject"))
-    senders = addresses_from_header(header.get("From"))
-    parsed.sender = senders[0] if senders else None
-    parsed.to = addresses_from_header(header.get("To"))
-    parsed.cc = addresses_from_header(header.get("Cc"))
-    parsed.bcc = addresses_from_header(header.get("Bcc"))
-
-
-def addresses_from_header(value: object) -> list[Address]:
-    """Shared: an address header (RFC 2047 names decoded) as Address values."""
-    if value is None:
-        return []
-    try:
-        header: Any = policy.default.header_factory("to", unfold(str(value)))
-        mailboxes = list(header.addresses)
-    except Exception:  # the header parser has many failure modes on junk input
-        return []
-    addresses = (mapi_address(box.display_name, None, box.addr_spec) for box in mailboxes)
-    return [address for address in addresses if address is not None]
-
-
-def decoded_header(value: object) -> str:
-    """Shared: an unstructured header with RFC 2047 words decoded."""
-    if value is None:
-        return ""
-    try:
-        return str(policy.default.header_factory("subject", unfold(str(value))))
-    except Exception:  # keep the raw text rather than lose it
-        return unfold(str(value))
+    """Shared: fill headers, ids, Date text and addresses from transport headers, read
+    as an e-mail file's headers are (ingest.rfc822.read_headers)."""
+    rfc822.read_headers(header, parsed)
 
 
 def mapi_address(name: str | None, smtp: str | None, email: str | None) -> Address | None:
@@ -143,19 +110,12 @@ def pick_sender(candidates: list[Address | None]) -> Address | None:
 
 
 def strip_msgid(value: object) -> str:
-    if value is None:
-        return ""
-    text = clean_text(unfold(str(value)))
-    found = _MSGID.search(text)
-    return found.group(1) if found else text.strip("<> ")
+    """A message id from a MAPI string property (which may be None)."""
+    return rfc822.message_id(clean_text(unfold(str(value)))) if value is not None else ""
 
 
 def split_msgids(value: object) -> list[str]:
-    if value is None:
-        return []
-    text = unfold(str(value))
-    found = _MSGID.findall(text)
-    return found if found else [part for part in text.split() if part]
+    return rfc822.message_ids(unfold(str(value))) if value is not None else []
 
 
 def unfold(value: str) -> str:
