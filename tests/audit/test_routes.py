@@ -82,3 +82,16 @@ def test_clerks_cannot_read_the_trail(
     clerk = sign_in(make_user(Role.clerk))
     for path in ("/api/v1/audit", "/api/v1/audit/export", "/api/v1/audit/verify"):
         assert client.get(path, headers=clerk).status_code == 403
+
+
+def test_a_page_over_the_cap_is_a_validation_error_as_on_search(
+    client: TestClient, make_user: MakeUser, sign_in: Headers
+) -> None:
+    """`limit` over CUSTODIA_PAGE_SIZE_MAX is a payload mistake like `size` over 200: 422."""
+    headers = sign_in(make_user(Role.auditor, Role.clerk))
+    listing = client.get("/api/v1/audit", headers=headers, params={"limit": 1_000_000})
+    search = client.post("/api/v1/search", headers=headers, json={"query": "x", "size": 1_000_000})
+    for answer in (listing, search):
+        assert answer.status_code == 422
+        assert answer.headers["content-type"] == "application/problem+json"
+    assert listing.json()["errors"][0]["location"] == ["query", "limit"]

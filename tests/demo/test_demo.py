@@ -122,6 +122,11 @@ def test_custodia_demo_serves_health_and_docs(tmp_path: Path, unused_port: int) 
         token = httpx.post(f"{base}/api/v1/auth/token",
                            data={"username": "demo-clerk", "password": password})
         assert token.status_code == 200
+        clerk = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        for query in readme_examples():  # the README's search examples find demo records
+            found = httpx.post(f"{base}/api/v1/search", json={"query": query}, headers=clerk,
+                               timeout=30)
+            assert found.status_code == 200 and found.json()["total"] > 0, query
         assert "demo-attorney" in output
         kept = tmp_path / "var" / "secret_key"  # the demo's own random key, never shown
         assert stat.S_IMODE(kept.stat().st_mode) == 0o600
@@ -140,3 +145,14 @@ def wait_for(url: str, seconds: float = 30) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def readme_examples() -> list[str]:
+    """The queries in the first column of the README's search table."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("| Write | Finds |", 1)[1].split("\n\n", 1)[0]
+    cells = [line.split(" | ", 1)[0] for line in table.splitlines() if line.startswith("| `")]
+    queries = [q for cell in cells for q in re.findall(r"`([^`]+)`", cell)]
+    examples = [q for q in queries if not q.endswith(":") and "\\|" not in q]
+    assert len(examples) >= 15
+    return examples
