@@ -56,7 +56,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="custodia-bench-") as workdir:
         env = {"CUSTODIA_DATA_DIR": str(Path(workdir) / "var")}
         run(env, "ingest", "--custodian", "seed", str(args.corpus / "enron" / "edrm-bailey-s"))
-        run(env, "user", "add", "bench", "--role", "clerk", "--password", PASSWORD)
+        run(env, "user", "add", "bench", "--role", "clerk", "--role", "admin",
+            "--password", PASSWORD)
         process, url = serve(env)
         try:
             with httpx.Client(base_url=url, timeout=120) as client:
@@ -85,9 +86,12 @@ def headers(client: httpx.Client) -> dict[str, str]:
 
 
 def queue_ingest(client: httpx.Client, path: Path) -> tuple[str, dict[str, str]]:
+    """As a clerk would: the folder's parent as an ingest root, the folder inside it."""
     auth = headers(client)
+    client.post("/api/v1/ingest/roots", headers=auth, json={
+        "name": "corpus", "path": str(path.parent.resolve())}).raise_for_status()
     answer = client.post("/api/v1/ingest/jobs", headers=auth, json={
-        "custodian": "busy", "source": {"type": "path", "paths": [str(path)]}})
+        "custodian": "busy", "source": {"type": "root", "root": "corpus", "path": path.name}})
     answer.raise_for_status()
     return answer.json()["id"], auth
 
