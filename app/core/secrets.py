@@ -106,14 +106,13 @@ def _kept(kind: SecretKind, path: Path) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         _create(path, kind.generate())
-    fd = os.open(path, os.O_RDONLY)
-    with os.fdopen(fd, encoding="ascii", errors="replace") as file:
-        mode = os.fstat(fd).st_mode
+    with open(path, encoding="ascii", errors="replace") as file:
+        mode = os.fstat(file.fileno()).st_mode  # of the file read, not of whatever is there now
         if not stat.S_ISREG(mode):
             raise ConfigurationError(f"{path} is not a regular file; remove it ({kind.on_loss})")
         if mode & 0o077:
             raise ConfigurationError(
-                f"{path} may be read by other users (mode {stat.S_IMODE(mode):04o}): run "
+                f"other users may read or change {path} (mode {stat.S_IMODE(mode):04o}): run "
                 f"`chmod 600 {path}`, or delete it for a new key ({kind.on_loss})"
             )
         value = file.read().strip()

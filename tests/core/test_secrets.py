@@ -74,16 +74,26 @@ def test_production_ignores_a_key_file_left_in_the_data_directory(tmp_path: Path
         signing_key(settings_for(tmp_path, "production"))
 
 
-def test_a_key_file_others_may_read_is_refused_without_showing_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o620, 0o604])
+def test_a_key_file_others_may_read_or_change_is_refused_without_showing_it(
+    tmp_path: Path, mode: int
+) -> None:
     key = signing_key(settings_for(tmp_path)).get_secret_value()
     kept = tmp_path / "secret_key"
-    kept.chmod(0o644)
-    with pytest.raises(ConfigurationError, match=r"may be read by other users \(mode 0644\)") as refused:
+    kept.chmod(mode)
+    with pytest.raises(ConfigurationError, match="other users may read or change") as refused:
         signing_key(settings_for(tmp_path))
+    assert f"(mode {mode:04o})" in str(refused.value)
     assert f"chmod 600 {kept}" in str(refused.value)
     assert key not in str(refused.value)
     kept.chmod(0o600)
     assert signing_key(settings_for(tmp_path)).get_secret_value() == key
+
+
+def test_a_directory_where_the_key_belongs_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").mkdir()
+    with pytest.raises(ConfigurationError, match="secret_key"):
+        signing_key(settings_for(tmp_path))
 
 
 @pytest.mark.parametrize("content", [PLACEHOLDER_SECRET, "", "too short"])
