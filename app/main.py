@@ -17,7 +17,7 @@ from app.core.db import Database
 from app.core.engine import open_search_engine
 from app.core.errors import install_error_handlers
 from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
-from app.core.secrets import signing_key
+from app.core.secrets import credentials_key, signing_key
 from app.core.settings import Settings
 from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Resolved once, here: a bad key stops the app before it answers anyone.
     app.state.signing_key = signing_key(settings)
+    app.state.credentials_key = credentials_key(settings)
     app.state.database = Database(settings.resolved_database_url)
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)

@@ -8,8 +8,9 @@ import socket
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
-from cryptography.fernet import InvalidToken
+from cryptography.fernet import Fernet, InvalidToken
 
 from app.core.blobs import BlobStore
 from app.core.db import Database
@@ -52,6 +53,11 @@ class Runtime:
             engine=open_search_engine(settings),
         )
 
+    @cached_property
+    def credentials(self) -> Fernet:
+        """The key of stored mail-server passwords, read once, when an IMAP job needs it."""
+        return credentials_key(self.settings)
+
     def catch_up(self) -> None:
         """What a worker does when the queue is empty: retry extractions, index what waits.
 
@@ -92,7 +98,7 @@ class Runtime:
         if connection is None:
             raise SourceError("the mail connection this job names was deleted")
         try:
-            password = credentials_key(self.settings).decrypt(
+            password = self.credentials.decrypt(
                 connection.password_encrypted.encode()).decode()
         except InvalidToken:
             raise SourceError(f"the password of the mail connection {connection.name} cannot be "

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
+from cryptography.fernet import Fernet
 from fastapi import Depends, Request
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
@@ -25,6 +26,11 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_signing_key(request: Request) -> SecretStr:
     key: SecretStr = request.app.state.signing_key
+    return key
+
+
+async def get_credentials_key(request: Request) -> Fernet:
+    key: Fernet = request.app.state.credentials_key
     return key
 
 
@@ -62,6 +68,7 @@ def request_id(request: Request) -> str:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SigningKeyDep = Annotated[SecretStr, Depends(get_signing_key)]
+CredentialsKeyDep = Annotated[Fernet, Depends(get_credentials_key)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 EngineDep = Annotated[SearchEngine, Depends(get_engine)]
 # scope="function": commit before the response is sent, so a failed commit is an error response.

@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from app.core.db import Database
-from app.core.secrets import signing_key
+from app.core.secrets import credentials_key, signing_key
 from app.core.settings import ConfigurationError, Settings
 from search import probe as search_probe
 
@@ -24,8 +24,10 @@ def check_database_url(settings: Settings) -> None:
 
 
 def check_secret(settings: Settings) -> None:
-    """A safe signing key is set, or outside production one is kept in the data directory."""
+    """Safe keys are set, or outside production they are kept in the data directory: the
+    signing key, and the credentials key that encrypts stored mail-server passwords."""
     signing_key(settings)
+    credentials_key(settings)
 
 
 def check_services(settings: Settings, database: Database) -> None:

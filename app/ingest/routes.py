@@ -9,10 +9,15 @@ from sqlalchemy import select
 
 from app.auth.deps import AdminUser, ClerkUploader, ClerkUser, Principal
 from app.core.db import Database
-from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep
+from app.core.deps import (
+    CredentialsKeyDep,
+    DatabaseDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+)
 from app.core.errors import BadRequest, NotFound, PayloadTooLarge
 from app.core.pagination import Page, PageDep, paginate
-from app.core.secrets import credentials_key
 from app.ingest import connections, roots
 from app.ingest.schemas import (
     ConnectionCreate,
@@ -178,9 +183,9 @@ def list_connections(principal: ClerkUser, session: ReadSessionDep) -> list[Conn
 
 @router.post("/connections", response_model=ConnectionOut, status_code=201)
 def create_connection(body: ConnectionCreate, admin: AdminUser, session: SessionDep,
-                      settings: SettingsDep) -> ConnectionOut:
+                      key: CredentialsKeyDep) -> ConnectionOut:
     """Set up a mail-server account; the password is stored encrypted and never shown again."""
-    created = connections.create(session, admin.actor, credentials_key(settings), body.name,
+    created = connections.create(session, admin.actor, key, body.name,
                                  body.host, body.port, body.security, body.username,
                                  body.password)
     return connection_out(created, admin)

@@ -63,6 +63,15 @@ def test_placeholder_secret_stops_production(cli_env: dict[str, str], secret: st
     assert "CUSTODIA_SECRET_KEY" in one_line_error(run("serve", env=env))
 
 
+@pytest.mark.parametrize("key", [None, "not-a-fernet-key"])
+def test_production_needs_a_credentials_key(cli_env: dict[str, str], key: str | None) -> None:
+    """Stored mail-server passwords are encrypted under it: no start without one."""
+    env = {**cli_env, "CUSTODIA_ENV": "production", "CUSTODIA_SECRET_KEY": "s" * 48}
+    if key:
+        env["CUSTODIA_CREDENTIALS_KEY"] = key
+    assert "CUSTODIA_CREDENTIALS_KEY" in one_line_error(run("serve", env=env))
+
+
 def test_an_invalid_setting_names_the_variable(cli_env: dict[str, str]) -> None:
     result = run("migrate", env={**cli_env, "CUSTODIA_TIME_ZONE": "Mars/Olympus"})
     assert "CUSTODIA_TIME_ZONE" in one_line_error(result)

@@ -20,11 +20,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 
-SECRET_VARS = ("POSTGRES_PASSWORD", "ELASTIC_PASSWORD", "CUSTODIA_SECRET_KEY")
+SECRET_VARS = ("POSTGRES_PASSWORD", "ELASTIC_PASSWORD", "CUSTODIA_SECRET_KEY",
+               "CUSTODIA_CREDENTIALS_KEY")
 TEST_VALUES = {
     "POSTGRES_PASSWORD": "pg-test-password-123",
     "ELASTIC_PASSWORD": "es-test-password-456",
     "CUSTODIA_SECRET_KEY": "test-secret-key-" + "k" * 40,
+    "CUSTODIA_CREDENTIALS_KEY": "dGVzdC1jcmVkZW50aWFscy1rZXktMzItYnl0ZXMhISE=",
 }
 BACKING = ("postgres", "elasticsearch", "tika")
 LONG_RUNNING = ("postgres", "elasticsearch", "tika", "api", "worker")
@@ -170,6 +172,7 @@ def test_app_environment(services: dict[str, Any], name: str) -> None:
     assert env["CUSTODIA_DATA_DIR"] == "/data"
     assert env["CUSTODIA_TIKA_URL"] == "http://tika:9998"
     assert env["CUSTODIA_SECRET_KEY"] == TEST_VALUES["CUSTODIA_SECRET_KEY"]
+    assert env["CUSTODIA_CREDENTIALS_KEY"] == TEST_VALUES["CUSTODIA_CREDENTIALS_KEY"]
     assert env["CUSTODIA_DATABASE_URL"] == (
         f"postgresql+psycopg://custodia:{TEST_VALUES['POSTGRES_PASSWORD']}@postgres:5432/custodia"
     )
