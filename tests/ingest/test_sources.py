@@ -18,7 +18,7 @@ from app.core.db import Database
 from app.core.secrets import credentials_key
 from app.core.settings import Settings
 from app.main import create_app
-from app.models import Blob, IngestJob, IngestRoot, MailConnection, Role, User
+from app.models import Blob, Document, IngestJob, IngestRoot, MailConnection, Role, User
 from tests.conftest import MakeUser
 from tests.ingest.test_api import wait_for_job
 from tests.ingest.test_dedup import mail
@@ -288,3 +288,21 @@ def test_a_bad_mail_connection_is_refused(
     assert answer.status_code == 422
     with database.reading() as session:
         assert session.scalars(select(MailConnection)).all() == []
+
+
+def test_a_voicemail_export_uploads_as_its_audio_and_sidecar(
+    worker_client: TestClient, make_user: MakeUser, sign_in: Headers, corpus_dir: Path,
+) -> None:
+    clerk = sign_in(make_user(Role.clerk))
+    export = corpus_dir / "voicemail" / "generated" / "export" / "shared-0004"
+    files = [(p.name, p.read_bytes()) for p in sorted(export.iterdir())]
+    assert sum(len(data) for _, data in files) < 200_000  # under the fixture's upload cap
+    answer = upload(worker_client, clerk, files, custodian="hr-benefits")
+    assert answer.status_code == 202, answer.text  # type: ignore[attr-defined]
+    job = wait_for_job(worker_client, clerk, answer.json()["id"])  # type: ignore[attr-defined]
+    assert job["status"] == "done" and job["counts"]["new"] == 1, job
+    database: Database = worker_client.app.state.database  # type: ignore[attr-defined]
+    with database.reading() as session:
+        voicemail = session.scalars(select(Document).where(Document.parent_id.is_(None))).one()
+    assert voicemail.kind == "voicemail" and voicemail.voicemail is not None
+    assert voicemail.voicemail["caller_name"] == "Karen Mills"
