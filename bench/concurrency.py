@@ -56,8 +56,11 @@ def build(env: dict[str, str], corpus: Path, marker: Path) -> None:
     if marker.exists():
         return
     run(env, "migrate")
+    boxes: dict[str, list[str]] = {}
     for mbox in sorted((corpus / "enron" / "mbox").iterdir()):
-        run(env, "ingest", "--custodian", mbox.name.split(".")[1], str(mbox))
+        boxes.setdefault(mbox.name.split(".")[1], []).append(str(mbox))
+    for custodian, paths in boxes.items():
+        run(env, "ingest", "--custodian", custodian, *paths)
     run(env, "user", "add", "clerk", "--role", "clerk", "--password", PASSWORD)
     run(env, "user", "add", "admin", "--role", "admin", "--password", PASSWORD)
     marker.touch()
