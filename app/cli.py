@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,17 +21,23 @@ cli.add_typer(ingest_cli)
 cli.add_typer(search_cli)
 
 
+Workers = Annotated[int | None, typer.Option(
+    min=1, help="API processes; default CUSTODIA_WEB_WORKERS, else one per CPU core")]
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Workers = None,
 ) -> None:
     """Serve the API and its docs."""
     settings = load_settings()
-    run_server(settings, host, port)
+    run_server(settings, host, port, workers)
 
 
-def run_server(settings: Settings, host: str, port: int) -> None:
+def run_server(settings: Settings, host: str, port: int, workers: int | None) -> None:
+    """One process, or several (the API is mostly Python: a process uses one core)."""
     import uvicorn
 
     from app.main import create_app
@@ -40,8 +46,15 @@ def run_server(settings: Settings, host: str, port: int) -> None:
         check_configuration(settings)
     except ConfigurationError as exc:
         fail(str(exc))
-    console.print(f"Custodia on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    processes = workers or settings.api_processes
+    console.print(f"Custodia on http://{host}:{port}  (API docs: http://{host}:{port}/docs), "
+                  f"{processes} process{'es' if processes > 1 else ''}")
+    options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
+                               "proxy_headers": True}
+    if processes == 1:
+        uvicorn.run(create_app(settings), **options)
+    else:  # each process builds its app from the same environment
+        uvicorn.run("app.main:create_app", factory=True, workers=processes, **options)
 
 
 @cli.command()
@@ -58,6 +71,7 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     serve: Annotated[bool, typer.Option(help="Serve the API after loading the demo")] = True,
+    workers: Workers = None,
 ) -> None:
     """Load a synthetic city mail set, create demo users, and serve the API."""
     from app.demo import loader
@@ -70,7 +84,7 @@ def demo(
         database.dispose()
     console.print(summary.describe())
     if serve:
-        run_server(settings, host, port)
+        run_server(settings, host, port, workers)
 
 
 def main() -> None:

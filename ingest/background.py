@@ -1,8 +1,15 @@
-"""The embedded deployment's one in-process worker, run beside the API."""
+"""The embedded deployment's one in-process worker, run beside the API.
+
+`custodia serve` may run several API processes; only the one that holds the data
+directory's worker lock runs the worker, so there is one per data directory (SQLite
+has one writer, and ingest batches need not contend across processes).
+"""
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 
 from ingest import jobs
@@ -19,12 +26,24 @@ class BackgroundWorker:
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, name="custodia-worker", daemon=True)
 
-    def start(self) -> None:
+    def start(self) -> bool:
+        """Run the worker unless another process of this data directory runs it."""
+        self.lock = os.open(self.runtime.settings.data_dir / "in-process-worker.lock",
+                            os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.lock)
+            log.info("another API process runs this data directory's ingest worker")
+            return False
         self.thread.start()
+        return True
 
     def stop(self) -> None:
         self.stopping.set()
-        self.thread.join(timeout=30)
+        if self.thread.is_alive():
+            self.thread.join(timeout=30)
+            os.close(self.lock)  # the lock goes with it
 
     def _loop(self) -> None:
         runner = self.runtime.runner(worker="in-process")

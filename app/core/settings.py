@@ -6,6 +6,7 @@ embedded search engine and the built-in extractors, all state under `./var`.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -60,6 +61,8 @@ class Settings(BaseSettings):
         default=None, description="Run an ingest worker inside the API; default: with SQLite"
     )
     lease_seconds: float = Field(default=300.0, gt=0, description="An ingest worker's job lease")
+    web_workers: int | None = Field(
+        default=None, ge=1, description="API processes `custodia serve` runs; default: CPU cores")
     upload_max_bytes: int = Field(default=10 * 2**30, ge=1, description="Largest upload a clerk may send")
     ingest_job_max_bytes: int = Field(
         default=200 * 2**30, ge=1, description="An ingest job that would read more stops, failed")
@@ -84,6 +87,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'custodia.db').resolve()}"
+
+    @property
+    def api_processes(self) -> int:
+        return self.web_workers or os.cpu_count() or 1
 
     @property
     def runs_in_process_worker(self) -> bool:

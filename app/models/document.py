@@ -81,7 +81,8 @@ class Document(UUIDKey, Timestamped, Base):
         back_populates="document", cascade="all, delete-orphan", lazy="select"
     )
     locations: Mapped[list[Location]] = relationship(
-        back_populates="document", cascade="all, delete-orphan", lazy="selectin"
+        # Loaded when asked for: a document is read far more often than its locations.
+        back_populates="document", cascade="all, delete-orphan", lazy="select"
     )
 
 
