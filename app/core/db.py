@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -85,30 +89,39 @@ def _serialize_sqlite_writers(engine: Engine) -> None:
 
 
 class _Turns:
-    """A lock handed to waiters in the order they came (a ticket lock).
+    """Writers take turns: in the order they came within a process (a ticket lock), then
+    across processes by a lock file the kernel hands on at once.
 
     SQLite's own wait for its write lock is a sleep-and-retry loop, so a thread that
-    commits and begins again at once (the in-process ingest worker, batch after
-    batch) kept winning, and a search behind it waited seconds. Writers of one
-    process take turns here first; other processes still meet SQLite's busy timeout.
-    A writer waits at most as long as SQLite would have, then gives up its place.
+    commits and begins again at once (the in-process ingest worker, batch after batch)
+    kept winning, and a search behind it waited seconds; across processes (several API
+    processes, a worker) the sleeps grow to 100 ms. A writer waits at most as long as
+    SQLite would have, then gives up its place.
     """
 
-    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000) -> None:
+    def __init__(self, timeout: float = SQLITE_BUSY_TIMEOUT_MS / 1000,
+                 lock_file: Path | None = None) -> None:
         self.timeout = timeout
         self._changed = threading.Condition()
         self._issued = self._serving = 0
         self._abandoned: set[int] = set()
+        self._lock = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600) if lock_file else None
 
     @contextmanager
     def turn(self) -> Iterator[None]:
+        deadline = time.monotonic() + self.timeout
         with self._changed:
             ticket, self._issued = self._issued, self._issued + 1
             if not self._changed.wait_for(lambda: self._serving == ticket, self.timeout):
                 self._abandoned.add(ticket)
                 raise TimeoutError(f"Another writer held the database for over {self.timeout:.0f} s")
         try:
-            yield
+            self._take_file_lock(deadline)
+            try:
+                yield
+            finally:
+                if self._lock is not None:
+                    fcntl.flock(self._lock, fcntl.LOCK_UN)
         finally:
             with self._changed:
                 self._serving += 1
@@ -116,6 +129,19 @@ class _Turns:
                     self._abandoned.remove(self._serving)
                     self._serving += 1
                 self._changed.notify_all()
+
+    def _take_file_lock(self, deadline: float) -> None:
+        pause = 0.0001
+        while self._lock is not None:
+            try:
+                fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("Another process held the database for over "
+                                       f"{self.timeout:.0f} s") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)  # at most a millisecond late
 
 
 class Database:
@@ -129,7 +155,8 @@ class Database:
         event.listen(self._readers, "before_flush", _refuse_writes)
         for factory in (self.sessions, self._readers):
             event.listen(factory, "after_transaction_end", _forget_transaction)
-        self._writers = _Turns() if self.backend == "sqlite" else None
+        self._writers = _Turns(lock_file=_writers_file(self.engine)) \
+            if self.backend == "sqlite" else None
 
     @property
     def backend(self) -> str:
@@ -174,6 +201,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _writers_file(engine: Engine) -> Path | None:
+    """Beside a SQLite database file: the lock its writers take turns by."""
+    database = engine.url.database
+    return Path(f"{database}-writers") if database and database != ":memory:" else None
 
 
 def insert_or_ignore(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:

@@ -122,3 +122,32 @@ def test_a_writer_gives_up_after_the_busy_timeout_and_the_queue_moves_on() -> No
     first.join()
     third.join(5)
     assert served == ["holder", "patient"]
+
+
+def test_writers_of_other_processes_take_turns_by_a_lock_file(tmp_path: Path) -> None:
+    """Another process (here: another open of the lock file) cannot write meanwhile, and
+    gets its turn as soon as the transaction ends, not after SQLite's busy sleeps."""
+    import fcntl
+    import os
+
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    other = os.open(tmp_path / "x.db-writers", os.O_RDWR)
+    try:
+        with database.transaction() as session:
+            session.execute(text("CREATE TABLE t (n INTEGER)"))
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)  # free the moment it committed
+        done = threading.Event()
+
+        def write() -> None:
+            with database.transaction() as session:
+                session.execute(text("INSERT INTO t VALUES (1)"))
+            done.set()
+        threading.Thread(target=write).start()
+        assert not done.wait(0.3)  # waits while the other process holds the lock
+        fcntl.flock(other, fcntl.LOCK_UN)
+        assert done.wait(1)
+    finally:
+        os.close(other)
+        database.dispose()
