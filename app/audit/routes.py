@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -7,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from app.audit import export, service
@@ -19,6 +21,17 @@ from app.core.pagination import Page, PageDep, paginate
 from app.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
+
+
+def _a_date_not_a_number(value: object) -> object:
+    """Pydantic reads a bare number as Unix time: `until=2026` would mean 1970, not the year."""
+    if isinstance(value, str) and _NUMBER.fullmatch(value):
+        raise ValueError("a date and time with a UTC offset, e.g. 2026-11-29T09:00:00-07:00")
+    return value
+
+
+Moment = Annotated[datetime | None, BeforeValidator(_a_date_not_a_number)]
 
 
 def audit_filter(
@@ -26,8 +39,8 @@ def audit_filter(
     action: str | None = None,
     object_type: str | None = None,
     object_id: str | None = None,
-    since: Annotated[datetime | None, Query(description="Inclusive; with a UTC offset")] = None,
-    until: Annotated[datetime | None, Query(description="Exclusive; with a UTC offset")] = None,
+    since: Annotated[Moment, Query(description="Inclusive; with a UTC offset")] = None,
+    until: Annotated[Moment, Query(description="Exclusive; with a UTC offset")] = None,
 ) -> service.AuditFilter:
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
