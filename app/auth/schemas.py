@@ -41,7 +41,7 @@ class UserCreate(BaseModel):
 class ApiTokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
     username: str = Field(description="The user whose roles the token carries")
-    lifetime_days: int | None = Field(default=None, ge=1, le=3650)
+    lifetime_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
 
 
 class ApiTokenOut(BaseModel):

@@ -77,7 +77,7 @@ class RootOut(BaseModel):
 class ConnectionCreate(BaseModel):
     name: str = Field(pattern=NAME, description="How clerks name it: lower case, digits, - and _")
     host: str = Field(max_length=253, description="The mail server's name or IP address")
-    port: int = Field(default=993, ge=1, le=65535)
+    port: int = Field(default=993, ge=1, le=65535, strict=True)
     security: Literal["tls", "starttls", "none"] = Field(
         default="tls", description="tls: implicit TLS (993); starttls (143); none: plain text")
     username: str = Field(min_length=1, max_length=320)

@@ -13,9 +13,10 @@ class SearchIn(BaseModel):
     query: str = Field(min_length=1, max_length=4000, examples=[
         'budget AND (meeting OR "city council") date:2001-01-01..2001-03-31'])
     sort: Sort = "relevance"
-    size: int = Field(20, ge=1, le=200)
+    # strict: the document says integer and boolean; 0, "20" or 20.0 are a client's mistake
+    size: int = Field(20, ge=1, le=200, strict=True)
     cursor: str | None = Field(default=None, description="`next_cursor` of the previous page")
-    facets: bool = True
+    facets: bool = Field(default=True, strict=True)
 
 
 class DocumentSummary(BaseModel):

@@ -276,7 +276,8 @@ def test_mail_connections_keep_their_password_encrypted_and_unseen(
 
 @pytest.mark.parametrize("field, value", [
     ("host", "evil.example/../x"), ("host", "127.0.0.1:22"), ("host", "a b"), ("port", 0),
-    ("port", 70000), ("security", "ssl3"), ("name", "Bad Name"), ("password", ""),
+    ("port", 70000), ("port", "993"), ("port", 993.0), ("security", "ssl3"), ("name", "Bad Name"),
+    ("password", ""),
 ])
 def test_a_bad_mail_connection_is_refused(
     client: TestClient, people: dict[str, dict[str, str]], database: Database, field: str,
