@@ -60,7 +60,8 @@ def list_entries(
                     lambda e: AuditEntryOut.model_validate(e, from_attributes=True))
 
 
-@router.get("/export", response_class=StreamingResponse)
+@router.get("/export", response_class=StreamingResponse, responses={200: {
+    "content": {"application/x-ndjson": {}, "text/csv": {}}}})
 def export_entries(
     auditor: AuditorUser,
     session: ReadSessionDep,

@@ -13,6 +13,7 @@ from app.core.db import Database
 from app.models import Role, User
 from tests.audit.test_chain import behind_the_back
 from tests.conftest import MakeUser
+from tests.test_openapi import documented
 
 Headers = Callable[[User], dict[str, str]]
 
@@ -76,6 +77,8 @@ def test_exports_as_json_lines_and_csv_match_the_listing(
     rows = list(csv.DictReader(io.StringIO(table.text)))
     assert rows and {r["action"] for r in rows} == {"user.create"}
     assert json.loads(rows[0]["details"])["after"]["roles"] == ["auditor"]
+    for answer in (lines, table):
+        assert documented("GET", "/api/v1/audit/export", answer.headers["content-type"])
 
 
 def test_verify_names_the_first_broken_entry(
