@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
@@ -21,12 +20,15 @@ from app.core.pagination import Page, PageDep, paginate
 from app.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
-_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?\s*")
 
 
 def _a_date_not_a_number(value: object) -> object:
     """Pydantic reads a bare number as Unix time: `until=2026` would mean 1970, not the year."""
-    if isinstance(value, str) and _NUMBER.fullmatch(value):
+    if isinstance(value, str):
+        try:
+            float(value)  # any way of writing a number: 2026, 0.5, 4e-36, 1_000
+        except ValueError:
+            return value
         raise ValueError("a date and time with a UTC offset, e.g. 2026-11-29T09:00:00-07:00")
     return value
 
