@@ -17,6 +17,7 @@ from app.core import audit
 from app.core.deps import DatabaseDep, ReadSessionDep
 from app.core.errors import BadRequest
 from app.core.pagination import Page, PageDep, paginate
+from app.core.payload import Text
 from app.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -37,10 +38,10 @@ Moment = Annotated[datetime | None, BeforeValidator(_a_date_not_a_number)]
 
 
 def audit_filter(
-    actor: str | None = None,
-    action: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
+    actor: Text | None = None,
+    action: Text | None = None,
+    object_type: Text | None = None,
+    object_id: Text | None = None,
     since: Annotated[Moment, Query(description="Inclusive; with a UTC offset")] = None,
     until: Annotated[Moment, Query(description="Exclusive; with a UTC offset")] = None,
 ) -> service.AuditFilter:

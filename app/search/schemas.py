@@ -6,10 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.core.payload import Payload
+
 Sort = Literal["relevance", "newest", "oldest"]
 
 
-class SearchIn(BaseModel):
+class SearchIn(Payload):
     query: str = Field(min_length=1, max_length=4000, examples=[
         'budget AND (meeting OR "city council") date:2001-01-01..2001-03-31'])
     sort: Sort = "relevance"
@@ -53,7 +55,7 @@ class SearchOut(BaseModel):
     next_cursor: str | None
 
 
-class TermReportIn(BaseModel):
+class TermReportIn(Payload):
     terms: list[str] = Field(min_length=1, max_length=200, examples=[["budget", "gas w/3 price"]])
 
 
@@ -72,7 +74,7 @@ class TermReportOut(BaseModel):
     total_with_families: int
 
 
-class SavedSearchIn(BaseModel):
+class SavedSearchIn(Payload):
     name: str = Field(min_length=1, max_length=200)
     query: str = Field(min_length=1, max_length=4000)
 

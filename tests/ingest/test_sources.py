@@ -100,8 +100,9 @@ def test_the_data_directory_cannot_be_a_root_nor_hold_one(
     assert again.status_code == 409
 
 
+# A path with a NUL is refused before it reaches the root (tests/core/test_payload.py).
 @pytest.mark.parametrize("path", ["/etc", "/etc/shadow", "../../../etc/passwd", "parks/../..",
-                                  "link-out", "link-out/hostname", "parks\x00/x"])
+                                  "link-out", "link-out/hostname"])
 def test_a_clerk_cannot_leave_the_root(
     client: TestClient, people: dict[str, dict[str, str]], database: Database, share: Path,
     shared_root: str, path: str,

@@ -262,6 +262,9 @@ def test_any_query_answers_200_or_a_clear_400(
     client: TestClient, clerk: dict[str, str], indexed: list[IndexDoc], text: str,
 ) -> None:
     response = client.post("/api/v1/search", headers=clerk, json={"query": text, "size": 5})
+    if "\x00" in text:  # refused as payload before it is parsed: app/core/payload.py
+        assert response.status_code == 422 and response.json()["code"] == "validation_error"
+        return
     if not text.strip():
         assert response.status_code == 400
     assert response.status_code in (200, 400), (text, response.text)
