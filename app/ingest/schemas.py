@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.core.payload import Payload
 
@@ -15,7 +15,11 @@ _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 HOST_NAME = re.compile(rf"^({_LABEL}\.)*{_LABEL}$")
 
 
+# Sources refuse fields they do not have: a clerk who sends `host` or `password_env`
+# is told they are not taken, rather than have them silently dropped.
 class RootSource(Payload):
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["root"] = "root"
     root: str = Field(max_length=64, description="The name of an ingest root (GET /ingest/roots)")
     path: str = Field(default="", max_length=1000,
@@ -23,6 +27,8 @@ class RootSource(Payload):
 
 
 class ImapSource(Payload):
+    model_config = ConfigDict(extra="forbid")
+
     type: Literal["imap"] = "imap"
     connection: str = Field(max_length=64, description="The name of a mail connection")
     folders: list[Annotated[str, Field(max_length=1000)]] | None = Field(

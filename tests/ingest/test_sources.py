@@ -121,7 +121,10 @@ def test_server_paths_are_not_an_api_source(
     client: TestClient, people: dict[str, dict[str, str]], database: Database,
 ) -> None:
     for source in ({"type": "path", "paths": ["/etc"]},
-                   {"type": "imap", "host": "127.0.0.1", "username": "u", "password_env": "HOME"}):
+                   {"type": "imap", "host": "127.0.0.1", "username": "u", "password_env": "HOME"},
+                   # fields a source does not have are refused, not dropped
+                   {"type": "imap", "connection": "city-mail", "password_env": "HOME"},
+                   {"type": "root", "root": "shared", "paths": ["/etc"]}):
         answer = client.post("/api/v1/ingest/jobs", headers=people["clerk"],
                              json={"custodian": "x", "source": source})
         assert answer.status_code == 422
