@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
@@ -105,9 +106,9 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
-@pytest.fixture
-def fresh_postgres(postgres_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database of its own, dropped afterwards."""
+@contextmanager
+def new_postgres_database(postgres_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database of its own, dropped afterwards; yields its URL."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -117,6 +118,12 @@ def fresh_postgres(postgres_url: str) -> Iterator[str]:
     finally:
         _drop(admin, name)
         admin.dispose()
+
+
+@pytest.fixture
+def fresh_postgres(postgres_url: str) -> Iterator[str]:
+    with new_postgres_database(postgres_url) as url:
+        yield url
 
 
 def _drop(admin: Engine, name: str) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
+from pydantic import BeforeValidator
 from sqlalchemy import select
 
 from app.audit import export, service
@@ -16,18 +17,33 @@ from app.core import audit
 from app.core.deps import DatabaseDep, ReadSessionDep
 from app.core.errors import BadRequest
 from app.core.pagination import Page, PageDep, paginate
+from app.core.payload import Text
 from app.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 
+def _a_date_not_a_number(value: object) -> object:
+    """Pydantic reads a bare number as Unix time: `until=2026` would mean 1970, not the year."""
+    if isinstance(value, str):
+        try:
+            float(value)  # any way of writing a number: 2026, 0.5, 4e-36, 1_000
+        except ValueError:
+            return value
+        raise ValueError("a date and time with a UTC offset, e.g. 2026-11-29T09:00:00-07:00")
+    return value
+
+
+Moment = Annotated[datetime | None, BeforeValidator(_a_date_not_a_number)]
+
+
 def audit_filter(
-    actor: str | None = None,
-    action: str | None = None,
-    object_type: str | None = None,
-    object_id: str | None = None,
-    since: Annotated[datetime | None, Query(description="Inclusive; with a UTC offset")] = None,
-    until: Annotated[datetime | None, Query(description="Exclusive; with a UTC offset")] = None,
+    actor: Text | None = None,
+    action: Text | None = None,
+    object_type: Text | None = None,
+    object_id: Text | None = None,
+    since: Annotated[Moment, Query(description="Inclusive; with a UTC offset")] = None,
+    until: Annotated[Moment, Query(description="Exclusive; with a UTC offset")] = None,
 ) -> service.AuditFilter:
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.tzinfo is None:
@@ -47,7 +63,8 @@ def list_entries(
                     lambda e: AuditEntryOut.model_validate(e, from_attributes=True))
 
 
-@router.get("/export", response_class=StreamingResponse)
+@router.get("/export", response_class=StreamingResponse, responses={200: {
+    "content": {"application/x-ndjson": {}, "text/csv": {}}}})
 def export_entries(
     auditor: AuditorUser,
     session: ReadSessionDep,

@@ -22,6 +22,7 @@ from app.auth.schemas import (
 from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep, SigningKeyDep
 from app.core.errors import NotFound, TooManyRequests, Unauthorized
 from app.core.pagination import Page, PageDep, paginate
+from app.core.payload import Text
 from app.core.time import utcnow
 from app.models import ApiToken, Lockout, User
 
@@ -52,8 +53,8 @@ def token_out(token: ApiToken, secret: str | None = None) -> ApiTokenOut:
                          "refused, whatever the password, for `Retry-After` seconds"}})
 def sign_in(
     request: Request,
-    username: Annotated[str, Form(max_length=USERNAME_MAX_LENGTH)],
-    password: Annotated[str, Form(json_schema_extra={"format": "password"})],
+    username: Annotated[Text, Form(max_length=USERNAME_MAX_LENGTH)],
+    password: Annotated[Text, Form(json_schema_extra={"format": "password"})],
     database: DatabaseDep,
     settings: SettingsDep,
     key: SigningKeyDep,

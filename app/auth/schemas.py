@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.core.payload import Payload
 from app.models import LockKind, Role
 
 USERNAME_MAX_LENGTH = 64
@@ -30,7 +31,7 @@ class Me(UserOut):
     via: str
 
 
-class UserCreate(BaseModel):
+class UserCreate(Payload):
     username: str = Field(min_length=1, max_length=USERNAME_MAX_LENGTH, pattern=r"^[A-Za-z0-9._@-]+$")
     roles: list[Role] = Field(min_length=1)
     password: str = Field(min_length=12, max_length=200)
@@ -38,10 +39,10 @@ class UserCreate(BaseModel):
     email: str = Field(default="", max_length=320)
 
 
-class ApiTokenCreate(BaseModel):
+class ApiTokenCreate(Payload):
     name: str = Field(min_length=1, max_length=100)
     username: str = Field(description="The user whose roles the token carries")
-    lifetime_days: int | None = Field(default=None, ge=1, le=3650)
+    lifetime_days: int | None = Field(default=None, ge=1, le=3650, strict=True)
 
 
 class ApiTokenOut(BaseModel):

@@ -63,8 +63,9 @@ def get_document(document_id: uuid.UUID, reviewer: Reviewer, session: ReadSessio
     )
 
 
-@router.get("/{document_id}/native", response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get("/{document_id}/native", response_class=Response, responses={200: {
+    "description": "The bytes, in the document's own media type (message/rfc822, audio/wav...)",
+    "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}}}})
 def get_native(document_id: uuid.UUID, reviewer: Reviewer, session: ReadSessionDep,
                settings: SettingsDep) -> Response:
     """The original bytes, as ingested (for a voicemail export: the audio)."""

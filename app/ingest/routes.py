@@ -96,8 +96,9 @@ async def upload(request: Request, clerk: ClerkUploader, database: DatabaseDep,
 
 def _check(received: Upload) -> None:
     custodian = received.fields.get("custodian", "").strip()
-    if not custodian or len(custodian) > 200:
-        raise BadRequest("Name the custodian: a form field `custodian` of 1 to 200 characters.")
+    if not custodian or len(custodian) > 200 or "\x00" in custodian:
+        raise BadRequest("Name the custodian: a form field `custodian` of 1 to 200 characters "
+                         "(no NUL).")
     if not received.files:
         raise BadRequest("Send at least one file, as form field `files`.")
 

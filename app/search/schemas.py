@@ -6,16 +6,19 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.core.payload import Payload
+
 Sort = Literal["relevance", "newest", "oldest"]
 
 
-class SearchIn(BaseModel):
+class SearchIn(Payload):
     query: str = Field(min_length=1, max_length=4000, examples=[
         'budget AND (meeting OR "city council") date:2001-01-01..2001-03-31'])
     sort: Sort = "relevance"
-    size: int = Field(20, ge=1, le=200)
+    # strict: the document says integer and boolean; 0, "20" or 20.0 are a client's mistake
+    size: int = Field(20, ge=1, le=200, strict=True)
     cursor: str | None = Field(default=None, description="`next_cursor` of the previous page")
-    facets: bool = True
+    facets: bool = Field(default=True, strict=True)
 
 
 class DocumentSummary(BaseModel):
@@ -52,7 +55,7 @@ class SearchOut(BaseModel):
     next_cursor: str | None
 
 
-class TermReportIn(BaseModel):
+class TermReportIn(Payload):
     terms: list[str] = Field(min_length=1, max_length=200, examples=[["budget", "gas w/3 price"]])
 
 
@@ -71,7 +74,7 @@ class TermReportOut(BaseModel):
     total_with_families: int
 
 
-class SavedSearchIn(BaseModel):
+class SavedSearchIn(Payload):
     name: str = Field(min_length=1, max_length=200)
     query: str = Field(min_length=1, max_length=4000)
 

@@ -13,6 +13,7 @@ from app.core.db import Database
 from app.models import Role, User
 from tests.audit.test_chain import behind_the_back
 from tests.conftest import MakeUser
+from tests.test_openapi import documented
 
 Headers = Callable[[User], dict[str, str]]
 
@@ -45,6 +46,21 @@ def test_time_filters_need_a_utc_offset(
     assert future["total"] == 0
 
 
+def test_time_filters_are_dates_not_numbers(
+    client: TestClient, make_user: MakeUser, sign_in: Headers
+) -> None:
+    """Pydantic would read `until=2026` as 2026 seconds after 1970 (found by schemathesis:
+    `until=0.5` answered 200): a date that is a number is refused, with where it was."""
+    auditor = sign_in(make_user(Role.auditor))
+    for path in ("/api/v1/audit", "/api/v1/audit/export"):
+        for value in ("2026", "0.5", "-7", " 1700000000 ", "4.07e-36", "1_000"):
+            answer = client.get(path, headers=auditor, params={"until": value})
+            assert answer.status_code == 422, (path, value)
+            assert answer.json()["errors"][0]["location"] == ["query", "until"]
+    dated = client.get("/api/v1/audit", headers=auditor, params={"until": "2026-11-29T09:00:00Z"})
+    assert dated.status_code == 200
+
+
 def test_exports_as_json_lines_and_csv_match_the_listing(
     client: TestClient, make_user: MakeUser, sign_in: Headers
 ) -> None:
@@ -61,6 +77,8 @@ def test_exports_as_json_lines_and_csv_match_the_listing(
     rows = list(csv.DictReader(io.StringIO(table.text)))
     assert rows and {r["action"] for r in rows} == {"user.create"}
     assert json.loads(rows[0]["details"])["after"]["roles"] == ["auditor"]
+    for answer in (lines, table):
+        assert documented("GET", "/api/v1/audit/export", answer.headers["content-type"])
 
 
 def test_verify_names_the_first_broken_entry(

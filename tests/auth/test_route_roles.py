@@ -52,6 +52,7 @@ def test_protected_routes_refuse_anonymous_callers(client: TestClient) -> None:
         response = client.request(method, concrete(path))
         assert response.status_code == 401, f"{method} {path}"
         assert response.headers["www-authenticate"] == "Bearer"
+        assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_protected_routes_refuse_users_without_a_declared_role(
@@ -66,6 +67,7 @@ def test_protected_routes_refuse_users_without_a_declared_role(
         for role in set(Role) - {Role(r) for r in allowed}:
             response = client.request(method, concrete(path), headers=headers[role])
             assert response.status_code == 403, f"{role} {method} {path}"
+            assert response.headers["content-type"] == "application/problem+json"
             checked += 1
     assert checked > 0
 

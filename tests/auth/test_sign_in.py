@@ -79,6 +79,17 @@ def test_api_tokens_act_as_their_user_until_revoked(
     assert again.status_code == 409
 
 
+def test_a_token_lifetime_is_a_whole_number_of_days(
+    client: TestClient, make_user: MakeUser, sign_in: Headers
+) -> None:
+    admin, system = sign_in(make_user(Role.admin)), make_user(Role.clerk)
+    for days in ("30", 30.0, 0, True):
+        answer = client.post("/api/v1/auth/api-tokens", headers=admin,
+                             json={"name": "permits", "username": system.username, "lifetime_days": days})
+        assert answer.status_code == 422, days
+    assert client.get("/api/v1/auth/api-tokens", headers=admin).json()["total"] == 0
+
+
 def test_admins_create_users_and_the_change_is_audited(
     client: TestClient, make_user: MakeUser, sign_in: Headers
 ) -> None:

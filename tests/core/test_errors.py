@@ -23,6 +23,18 @@ def test_wrong_method_is_405_problem(client: TestClient) -> None:
     assert response.json()["code"] == "method_not_allowed"
 
 
+def test_a_wrong_method_names_every_method_the_path_answers(client: TestClient) -> None:
+    """RFC 9110: a 405's Allow lists the resource's methods, not one route's (found by
+    schemathesis: OPTIONS /api/v1/users answered `Allow: GET`)."""
+    for path, allowed in (("/api/v1/users", "GET, POST"), ("/api/v1/health", "GET"),
+                          ("/api/v1/saved-searches/00000000-0000-0000-0000-000000000000",
+                           "DELETE, GET")):
+        response = client.options(path)
+        assert response.status_code == 405
+        assert response.headers["allow"] == allowed, path
+        assert response.headers["content-type"] == "application/problem+json"
+
+
 def test_a_malformed_payload_is_422_with_locations(client: TestClient) -> None:
     response = client.post("/api/v1/auth/token", data={"username": "only"})
     assert response.status_code == 422

@@ -15,6 +15,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.models import Role, User
 from tests.conftest import MakeUser
+from tests.test_openapi import documented
 
 Headers = Callable[[User], dict[str, str]]
 
@@ -82,6 +83,9 @@ def test_a_queued_job_is_ingested_and_its_documents_served(
     assert audio.content[:4] == b"RIFF"
     native = worker_client.get(f"/api/v1/documents/{voicemail_id}/native", headers=clerk)
     assert hashlib.sha256(native.content).hexdigest() == shown["native_sha256"]
+    for answer in (audio, native):  # the document once said application/octet-stream
+        assert documented("GET", "/api/v1/documents/{document_id}/native",
+                          answer.headers["content-type"])
     assert native.content == source.read_bytes()
 
     auditor = sign_in(make_user(Role.auditor))
