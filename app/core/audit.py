@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.core.db import transaction_state, write_last
+from app.core.db import write_last
 from app.core.hashing import sha256
 from app.core.time import utcnow
 from app.models import AuditEntry
@@ -100,13 +100,7 @@ def record(
         details["after"] = after
     if actor.user_id is not None:
         details.setdefault("actor_id", actor.user_id)
-    state = transaction_state(session)
-    pending: list[dict[str, Any]] | None = state.get("audit_entries")
-    if pending is None:
-        pending = state["audit_entries"] = []
-        # The closure holds the list: a read's entries are written by another session.
-        write_last(session, lambda writer: _append(writer, pending))
-    pending.append({
+    write_last(session, _append, {
         "occurred_at": utcnow(),
         "actor": actor.name,
         "action": action,

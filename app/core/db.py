@@ -7,6 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "custodia_read_only"
 _TRANSACTION = "custodia_transaction"
 
-LastWrite = Callable[[Session], None]
+LastWrite = Callable[[Session, list[Any]], None]  # writes every item queued for it
 
 
 def transaction_state(session: Session) -> dict[str, Any]:
@@ -29,21 +30,39 @@ def transaction_state(session: Session) -> dict[str, Any]:
     return state
 
 
-def write_last(session: Session, write: LastWrite) -> None:
-    """Run `write` as the transaction's last step, holding its locks for the least time.
+def write_last(session: Session, write: LastWrite, item: Any) -> None:
+    """Queue `item` for `write`, run as the transaction's last step with every item queued
+    for it, holding its locks for the least time.
 
     In a write transaction it runs just before the commit. In a read (Database.reading)
     it runs when the read ends, in one short write transaction of its own: a route that
     only reads takes no write lock until then. The audit trail appends this way.
     """
-    transaction_state(session).setdefault("last_writes", []).append(write)
+    transaction_state(session).setdefault("last_writes", {}).setdefault(write, []).append(item)
+
+
+def write_soon(session: Session) -> None:
+    """Start a read's last writes now, in another thread, while the read goes on.
+
+    A search does this once its audit entry is complete, so the append runs beside the
+    catalog reads and snippets; the read waits for it before it ends. Items queued later
+    are written at the end as usual. In a write transaction nothing changes.
+    """
+    state = transaction_state(session)
+    start: Callable[[dict[LastWrite, list[Any]]], Future[None]] | None = state.get("start")
+    if start is not None and state.get("last_writes"):
+        state.setdefault("started", []).append(start(state.pop("last_writes")))
+
+
+def _write_all(session: Session, writes: dict[LastWrite, list[Any]]) -> None:
+    for write, items in writes.items():
+        write(session, items)
 
 
 def _run_last_writes(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint's commit: the transaction goes on
-    for write in transaction_state(session).pop("last_writes", []):
-        write(session)
+    _write_all(session, transaction_state(session).pop("last_writes", {}))
 
 
 def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
@@ -157,6 +176,7 @@ class Database:
             event.listen(factory, "after_transaction_end", _forget_transaction)
         self._writers = _Turns(lock_file=_writers_file(self.engine)) \
             if self.backend == "sqlite" else None
+        self._background: ThreadPoolExecutor | None = None  # for write_soon
 
     @property
     def backend(self) -> str:
@@ -188,18 +208,36 @@ class Database:
         What was queued with write_last (a read's audit entry) is written when the read
         ends without an error, in one short write transaction.
         """
-        with self.engine.connect() as connection:
-            options = {READ_ONLY: True} if self.backend == "sqlite" else {
-                "postgresql_readonly": True}
-            with self._readers(bind=connection.execution_options(**options)) as session:
-                yield session
-                last = transaction_state(session).pop("last_writes", [])
+        started: list[Future[None]] = []
+        try:
+            with self.engine.connect() as connection:
+                options = {READ_ONLY: True} if self.backend == "sqlite" else {
+                    "postgresql_readonly": True}
+                with self._readers(bind=connection.execution_options(**options)) as session:
+                    state = transaction_state(session)
+                    state["start"], state["started"] = self._write_in_background, started
+                    yield session
+                    last = state.pop("last_writes", {})
+        finally:
+            for future in started:  # even when the read failed, its early writes end first
+                future.exception()
+        for future in started:
+            future.result()
         if last:
-            with self.transaction() as writer:
-                for write in last:
-                    write(writer)
+            self._write(last)
+
+    def _write(self, writes: dict[LastWrite, list[Any]]) -> None:
+        with self.transaction() as writer:
+            _write_all(writer, writes)
+
+    def _write_in_background(self, writes: dict[LastWrite, list[Any]]) -> Future[None]:
+        if self._background is None:
+            self._background = ThreadPoolExecutor(4, thread_name_prefix="custodia-writes")
+        return self._background.submit(self._write, writes)
 
     def dispose(self) -> None:
+        if self._background is not None:
+            self._background.shutdown()
         self.engine.dispose()
 
 

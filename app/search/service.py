@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.audit import Actor
+from app.core.db import write_soon
 from app.core.errors import BadRequest, ServiceUnavailable
 from app.core.settings import Settings
 from app.models import Document, DocumentText, Location
@@ -66,6 +67,7 @@ def search(session: Session, engine: SearchEngine, settings: Settings, actor: Ac
     audit.record(session, actor, "search.run", "search", "", query=request.query,
                  sort=request.sort, total=page.total, page_hits=len(page.hits),
                  engine=engine.name, continued=request.cursor is not None)
+    write_soon(session)  # the entry is complete: append it while the page is described
     return SearchOut(
         query=request.query, total=page.total,
         hits=describe(session, settings, query, page.hits),
