@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # Playwright is imported only by the tests that open a browse
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 TEST_SECRET = "test-secret-" + "x" * 40
+TEST_CREDENTIALS_KEY = "dGVzdC1jcmVkZW50aWFscy1rZXktMzItYnl0ZXMhISE="  # a Fernet key, for production mode
 TEST_PASSWORD = "correct horse battery staple"
 # Debian's Chromium: Playwright's own browser builds cannot be fetched here.
 CHROMIUM = Path("/usr/bin/chromium")

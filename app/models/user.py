@@ -31,8 +31,7 @@ class User(UUIDKey, Timestamped, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(default=True)
     role_grants: Mapped[list[UserRole]] = relationship(
-        # Joined: every signed-in request reads a user and its roles, in one query.
-        back_populates="user", cascade="all, delete-orphan", lazy="joined"
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
     @property

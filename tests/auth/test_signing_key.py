@@ -18,7 +18,7 @@ from app.core.secrets import PLACEHOLDER_SECRET
 from app.core.settings import ConfigurationError, Settings
 from app.main import create_app
 from app.models import Role, User
-from tests.conftest import TEST_PASSWORD, TEST_SECRET, MakeUser
+from tests.conftest import TEST_CREDENTIALS_KEY, TEST_PASSWORD, TEST_SECRET, MakeUser
 
 MODES = ["development", "test", "production"]
 
@@ -26,6 +26,7 @@ MODES = ["development", "test", "production"]
 def app_settings(env: str, data_dir: Path, database_url: str, **values: str) -> Settings:
     if env == "production":  # production never generates a key
         values.setdefault("secret_key", TEST_SECRET)
+        values.setdefault("credentials_key", TEST_CREDENTIALS_KEY)
     return Settings(env=env, data_dir=data_dir, database_url=database_url, in_process_worker=False,
                     **values)
 

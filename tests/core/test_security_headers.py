@@ -14,7 +14,7 @@ from app.core.db import Database
 from app.core.middleware import API_POLICY, DOCS_POLICY
 from app.core.settings import Settings
 from app.main import create_app
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_CREDENTIALS_KEY, TEST_SECRET
 
 EXPECTED = {
     "x-content-type-options": "nosniff",
@@ -85,6 +85,7 @@ def test_a_response_that_sets_its_own_cache_policy_keeps_it(raw_client: TestClie
 
 def test_production_adds_strict_transport_security(tmp_path: Path) -> None:
     settings = Settings(env="production", data_dir=tmp_path, secret_key=TEST_SECRET,
+                        credentials_key=TEST_CREDENTIALS_KEY,
                         database_url=f"sqlite:///{tmp_path / 'custodia.db'}", in_process_worker=False)
     with TestClient(create_app(settings)) as client:
         response = client.get("/api/v1/no-such-thing")
