@@ -124,7 +124,8 @@ class _Turns:
         self._changed = threading.Condition()
         self._issued = self._serving = 0
         self._abandoned: set[int] = set()
-        self._lock = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600) if lock_file else None
+        self._lock_file = lock_file
+        self._lock: int | None = None  # opened at the first turn
 
     @contextmanager
     def turn(self) -> Iterator[None]:
@@ -150,6 +151,8 @@ class _Turns:
                 self._changed.notify_all()
 
     def _take_file_lock(self, deadline: float) -> None:
+        if self._lock is None and self._lock_file is not None:
+            self._lock = os.open(self._lock_file, os.O_CREAT | os.O_RDWR, 0o600)
         pause = 0.0001
         while self._lock is not None:
             try:

@@ -131,7 +131,7 @@ def test_writers_of_other_processes_take_turns_by_a_lock_file(tmp_path: Path) ->
     import os
 
     database = Database(f"sqlite:///{tmp_path / 'x.db'}")
-    other = os.open(tmp_path / "x.db-writers", os.O_RDWR)
+    other = os.open(tmp_path / "x.db-writers", os.O_RDWR | os.O_CREAT)
     try:
         with database.transaction() as session:
             session.execute(text("CREATE TABLE t (n INTEGER)"))
