@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from app.apidocs.routes import router as apidocs_router
 from app.audit.routes import router as audit_router
 from app.auth.routes import router as auth_router
+from app.core.clock import Clock
 from app.core.db import Database
 from app.core.engine import open_search_engine
 from app.core.errors import install_error_handlers
@@ -46,7 +47,8 @@ class CustodiaAPI(FastAPI):
         return RequestIdMiddleware(app)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    """The app; `clock` is the system's unless a test freezes one (app.core.clock)."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -77,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Resolved once, here: a bad key stops the app before it answers anyone.
     app.state.signing_key = signing_key(settings)
     app.state.credentials_key = credentials_key(settings)
-    app.state.database = Database(settings.resolved_database_url)
+    app.state.database = Database(settings.resolved_database_url, clock)
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,

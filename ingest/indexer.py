@@ -18,7 +18,6 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.db import Database
-from app.core.time import utcnow
 from app.models import Document, Location
 from search.documents import IndexDoc
 from search.engines import SearchEngine
@@ -140,7 +139,7 @@ def _mark(database: Database, docs: list[IndexDoc], failures: dict[str, str]) ->
         connection = session.connection()
         if done:
             connection.execute(update(table).where(same).values(
-                indexed_at=utcnow(), index_error=""), done)
+                indexed_at=database.clock.now(), index_error=""), done)
         if refused:
             connection.execute(update(table).where(same).values(
                 index_error=bindparam("reason")), refused)
@@ -148,7 +147,7 @@ def _mark(database: Database, docs: list[IndexDoc], failures: dict[str, str]) ->
 
 def rebuild(database: Database, engine: SearchEngine, zone: str) -> int:
     """`custodia reindex`: a new index version from the database, then switch the alias."""
-    started = utcnow()
+    started = database.clock.now()
     version = engine.new_version()
     total, last = 0, None
     while True:

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.audit import Actor
 from app.core.blobs import BlobStore
+from app.core.clock import clock_of
 from app.core.db import Database
-from app.core.time import utcnow
 from app.models import IngestJob, JobStatus
 from ingest.items import SourceItem
 from ingest.pipeline import Context, Outcome, families_by_key, ingest_batch, known_locations
@@ -71,7 +71,7 @@ def create_job(session: Session, actor: Actor, custodian: str, source: dict[str,
 
 def claim(runner: Runner, job_id: uuid.UUID | None = None) -> uuid.UUID | None:
     """Take the oldest claimable job (or the given one): queued, or running with a dead lease."""
-    now = utcnow()
+    now = runner.database.clock.now()
     with runner.database.transaction() as session:
         query = select(IngestJob).where(or_(
             IngestJob.status == JobStatus.queued,
@@ -179,7 +179,7 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
         runner.store.sync()
         job.checkpoint = {"items": position}
         job.counts = dict(counts)
-        job.lease_expires_at = utcnow() + runner.lease
+        job.lease_expires_at = clock_of(session).now() + runner.lease
         if context.new_documents:
             audit.record(session, _actor(runner), "ingest.documents_add", "ingest_job", job_id,
                          custodian=custodian, source=source.name,
@@ -197,7 +197,7 @@ def _finish(runner: Runner, job_id: uuid.UUID, status: JobStatus, counts: Counte
         job = session.get_one(IngestJob, job_id)
         before = {"status": job.status}
         job.status, job.error, job.counts = status, error, dict(counts)
-        job.finished_at, job.lease_owner, job.lease_expires_at = utcnow(), "", None
+        job.finished_at, job.lease_owner, job.lease_expires_at = clock_of(session).now(), "", None
         audit.record(session, _actor(runner), f"ingest.job_{status.value}", "ingest_job", job_id,
                      before=before, after={"status": status, "counts": dict(counts),
                                            "error": error})

@@ -11,7 +11,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from app.core.hashing import sha256
-from app.core.time import utcnow
 
 API_TOKEN_PREFIX = "cus_"
 _hasher = PasswordHasher()
@@ -34,17 +33,26 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)
 
 
-def issue_access_token(user_id: uuid.UUID, secret: str, lifetime: timedelta) -> tuple[str, datetime]:
-    expires = utcnow() + lifetime
-    claims = {"sub": str(user_id), "exp": expires, "iat": utcnow(), "typ": "access"}
+def issue_access_token(
+    user_id: uuid.UUID, secret: str, lifetime: timedelta, now: datetime
+) -> tuple[str, datetime]:
+    expires = now + lifetime
+    claims = {"sub": str(user_id), "exp": expires, "iat": now, "typ": "access"}
     return jwt.encode(claims, secret, algorithm="HS256"), expires
 
 
-def read_access_token(token: str, secret: str) -> uuid.UUID | None:
+def read_access_token(token: str, secret: str, now: datetime) -> uuid.UUID | None:
+    """The user a token names, if it is ours, an access token, and not expired at `now`."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"], options={"require": ["exp", "sub"]})
-        return uuid.UUID(claims["sub"]) if claims.get("typ") == "access" else None
-    except (jwt.PyJWTError, ValueError):
+        # Expiry is checked against the app's clock, not PyJWT's own reading of the system's.
+        claims = jwt.decode(token, secret, algorithms=["HS256"],
+                            options={"require": ["exp", "sub"], "verify_exp": False})
+        if claims.get("typ") != "access" or not isinstance(claims["exp"], int | float):
+            return None
+        if claims["exp"] <= now.timestamp():
+            return None
+        return uuid.UUID(claims["sub"])
+    except (jwt.PyJWTError, ValueError, TypeError):
         return None
 
 

@@ -19,11 +19,11 @@ from app.auth.schemas import (
     UserCreate,
     UserOut,
 )
+from app.core.clock import clock_of
 from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep, SigningKeyDep
 from app.core.errors import NotFound, TooManyRequests, Unauthorized
 from app.core.pagination import Page, PageDep, paginate
 from app.core.payload import Text
-from app.core.time import utcnow
 from app.models import ApiToken, Lockout, User
 
 router = APIRouter(prefix="/api/v1", tags=["auth"])
@@ -65,8 +65,8 @@ def sign_in(
     with database.transaction() as session:
         outcome = service.authenticate(session, actor_for(request, username), username, password,
                                        throttle.limits(settings))
-        token = service.issue_access_token(settings, key, outcome) if isinstance(outcome, User) \
-            else None
+        token = service.issue_access_token(settings, key, outcome, database.clock.now()) \
+            if isinstance(outcome, User) else None
     if isinstance(outcome, throttle.Locked):
         raise TooManyRequests("Too many failed sign-ins: try again later, or ask an administrator "
                               "to lift the lock-out.", outcome.retry_after_seconds)
@@ -118,7 +118,7 @@ def revoke_api_token(token_id: uuid.UUID, admin: AdminUser, session: SessionDep)
 @router.get("/auth/lockouts", response_model=Page[LockoutOut])
 def list_lockouts(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[LockoutOut]:
     """Usernames and client addresses that may not sign in now, newest first."""
-    active = select(Lockout).where(Lockout.active_at(utcnow()))
+    active = select(Lockout).where(Lockout.active_at(clock_of(session).now()))
     return paginate(session, active.order_by(Lockout.locked_at.desc(), Lockout.id), page,
                     lockout_out)
 

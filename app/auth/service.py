@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from app.auth import credentials, throttle
 from app.core import audit
 from app.core.audit import Actor
+from app.core.clock import clock_of
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.settings import Settings
-from app.core.time import utcnow
 from app.models import ApiToken, LockKind, Role, User, UserRole
 
 
@@ -78,7 +78,7 @@ def authenticate(
     The password is checked in every case, against a dummy hash for an unknown name,
     so that no answer comes sooner and tells whether the name exists or is locked.
     """
-    now = utcnow()
+    now = clock_of(session).now()
     lockouts = throttle.active_lockouts(session, username, actor.client_address, now)
     user = find_user(session, username)
     matches = credentials.password_matches(user.password_hash if user else None, password)
@@ -97,25 +97,28 @@ def authenticate(
     return user
 
 
-def issue_access_token(settings: Settings, key: SecretStr, user: User) -> tuple[str, datetime]:
+def issue_access_token(
+    settings: Settings, key: SecretStr, user: User, now: datetime
+) -> tuple[str, datetime]:
     return credentials.issue_access_token(
-        user.id, key.get_secret_value(), timedelta(minutes=settings.access_token_minutes)
+        user.id, key.get_secret_value(), timedelta(minutes=settings.access_token_minutes), now
     )
 
 
 def user_for_token(session: Session, key: SecretStr, token: str) -> tuple[User, str] | None:
     user: User | None
+    now = clock_of(session).now()
     if token.startswith(credentials.API_TOKEN_PREFIX):
         api_token = session.scalar(
             select(ApiToken).where(ApiToken.token_hash == credentials.api_token_hash(token))
         )
         if api_token is None or api_token.revoked_at is not None:
             return None
-        if api_token.expires_at is not None and api_token.expires_at <= utcnow():
+        if api_token.expires_at is not None and api_token.expires_at <= now:
             return None
         user, via = api_token.user, f"api_token:{api_token.name}"
     else:
-        user_id = credentials.read_access_token(token, key.get_secret_value())
+        user_id = credentials.read_access_token(token, key.get_secret_value(), now)
         user = session.get(User, user_id) if user_id else None
         via = "password"
     if user is None or not user.is_active:
@@ -127,7 +130,7 @@ def create_api_token(
     session: Session, actor: Actor, user: User, name: str, lifetime_days: int | None
 ) -> tuple[ApiToken, str]:
     token, token_hash = credentials.new_api_token()
-    expires = utcnow() + timedelta(days=lifetime_days) if lifetime_days else None
+    expires = clock_of(session).now() + timedelta(days=lifetime_days) if lifetime_days else None
     api_token = ApiToken(
         name=name, user=user, token_hash=token_hash, prefix=token[:12], expires_at=expires
     )
@@ -147,7 +150,7 @@ def revoke_api_token(session: Session, actor: Actor, token_id: uuid.UUID) -> Api
         raise NotFound("No API token with that id.")
     if api_token.revoked_at is not None:
         raise Conflict("That API token is already revoked.")
-    api_token.revoked_at = utcnow()
+    api_token.revoked_at = clock_of(session).now()
     session.flush()
     audit.record(
         session, actor, "api_token.revoke", "api_token", api_token.id,

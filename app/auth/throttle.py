@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.audit import Actor
+from app.core.clock import clock_of
 from app.core.errors import Conflict, NotFound
 from app.core.settings import Settings
-from app.core.time import utcnow
 from app.models import LockKind, Lockout, SignInFailure
 
 
@@ -151,7 +151,7 @@ def lift(session: Session, actor: Actor, lockout_id: uuid.UUID) -> Lockout:
     lockout = session.get(Lockout, lockout_id)
     if lockout is None:
         raise NotFound("No lock-out with that id.")
-    now = utcnow()
+    now = clock_of(session).now()
     if not lockout.is_active(now):
         raise Conflict("That lock-out has already ended or been lifted.")
     before = snapshot(lockout)

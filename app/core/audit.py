@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from app.core.clock import clock_of
 from app.core.db import write_last
 from app.core.hashing import sha256
-from app.core.time import utcnow
 from app.models import AuditEntry
 
 GENESIS_HASH = "0" * 64
@@ -101,7 +101,7 @@ def record(
     if actor.user_id is not None:
         details.setdefault("actor_id", actor.user_id)
     write_last(session, _append, {
-        "occurred_at": utcnow(),
+        "occurred_at": clock_of(session).now(),
         "actor": actor.name,
         "action": action,
         "object_type": object_type,

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.core.clock import clock_of
 from app.core.db import insert_or_ignore
 from app.core.hashing import sha256, sha256_file
-from app.core.time import utcnow
 from app.models import Blob
 
 
@@ -32,7 +32,7 @@ class BlobStore:
     def _write_rows(self, session: Session, *_: object) -> None:
         if not self.pending_rows:
             return
-        now = utcnow()
+        now = clock_of(session).now()
         rows = [{"sha256": d, "size": n, "created_at": now} for d, n in self.pending_rows.items()]
         self.pending_rows = {}
         insert_or_ignore(session, Blob, rows)

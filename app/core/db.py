@@ -17,6 +17,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from app.core.clock import CLOCK, Clock, SystemClock, clock_of
+from app.models.base import Timestamped
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "custodia_read_only"
 _TRANSACTION = "custodia_transaction"
@@ -68,6 +71,13 @@ def _run_last_writes(session: Session) -> None:
 def _forget_transaction(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_TRANSACTION, None)
+
+
+def _stamp_created(session: Session, *_: object) -> None:
+    """A new row's creation time is its session's clock's now."""
+    for row in session.new:
+        if isinstance(row, Timestamped) and row.created_at is None:
+            row.created_at = clock_of(session).now()
 
 
 def _refuse_writes(session: Session, *_: object) -> None:
@@ -169,10 +179,13 @@ class _Turns:
 class Database:
     """An engine and its session factory, owned by the app or a CLI command."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Clock | None = None) -> None:
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readers = sessionmaker(expire_on_commit=False)
+        self.clock = clock or SystemClock()
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False,
+                                     info={CLOCK: self.clock})
+        self._readers = sessionmaker(expire_on_commit=False, info={CLOCK: self.clock})
+        event.listen(self.sessions, "before_flush", _stamp_created)
         event.listen(self.sessions, "before_commit", _run_last_writes)
         event.listen(self._readers, "before_flush", _refuse_writes)
         for factory in (self.sessions, self._readers):

@@ -1,12 +1,8 @@
-"""Timezone-aware time: stored in UTC, shown in the city's zone."""
+"""Timezone-aware time: stored in UTC, shown in the city's zone. "Now" is app.core.clock's."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def as_utc(value: datetime) -> datetime:

@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from app.core.time import as_utc, utcnow
+from app.core.time import as_utc
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,4 +51,5 @@ class UUIDKey:
 
 
 class Timestamped:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set at flush from the session's clock (app.core.db): every "now" is the clock's.
+    created_at: Mapped[datetime] = mapped_column()

@@ -10,7 +10,6 @@ from app.audit import service as audit_trail
 from app.core import audit, migrations
 from app.core.audit import Actor
 from app.core.db import Database
-from app.core.time import utcnow
 from app.models import AuditEntry
 
 
@@ -95,7 +94,7 @@ def test_a_failed_read_appends_nothing(database: Database, actor: Actor) -> None
 
 def test_a_read_cannot_change_rows(database: Database, actor: Actor) -> None:
     with pytest.raises(RuntimeError, match="read transaction"), database.reading() as session:
-        session.add(AuditEntry(seq=1, occurred_at=utcnow(), actor="x", action="x",
+        session.add(AuditEntry(seq=1, occurred_at=database.clock.now(), actor="x", action="x",
                                object_type="x", object_id="x", client_address="x",
                                request_id="x", details={}, prev_hash="0", hash="0"))
         session.flush()

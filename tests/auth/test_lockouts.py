@@ -15,7 +15,6 @@ from app.auth import credentials, service, throttle
 from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
-from app.core.time import utcnow
 from app.main import create_app
 from app.models import LockKind, Lockout, Role, User
 from tests.conftest import TEST_PASSWORD, MakeUser
@@ -127,7 +126,7 @@ def test_a_lock_out_ends_on_time_and_its_failures_do_not_count_again(
         assert_locked(attempt(elsewhere, clerk.username, TEST_PASSWORD))  # locked anew
     with database.reading() as session:
         lockout = session.scalars(select(Lockout).where(Lockout.kind == LockKind.username)).one()
-    assert lockout.is_active(utcnow())  # the same row, renewed
+    assert lockout.is_active(database.clock.now())  # the same row, renewed
 
 
 def test_an_admin_lists_and_lifts_a_lock_out_and_both_are_audited(

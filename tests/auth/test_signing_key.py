@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -44,7 +44,8 @@ def client_for(settings: Settings) -> Iterator[TestClient]:
 
 def forged_token(user_id: uuid.UUID) -> str:
     with pytest.warns(InsecureKeyLengthWarning):  # PyJWT itself calls the placeholder too short
-        token, _ = credentials.issue_access_token(user_id, PLACEHOLDER_SECRET, timedelta(hours=1))
+        token, _ = credentials.issue_access_token(user_id, PLACEHOLDER_SECRET, timedelta(hours=1),
+                                                 datetime.now(UTC))
     return token
 
 

@@ -28,7 +28,6 @@ from sqlalchemy.engine import make_url
 from app.core.db import Database
 from app.core.secrets import PLACEHOLDER_SECRET
 from app.core.settings import Settings
-from app.core.time import utcnow
 from app.main import create_app
 from app.models import Role
 from ingest import jobs
@@ -230,8 +229,8 @@ def test_tokens_signed_with_the_public_placeholder_are_accepted_as_the_demo_admi
     `change-me-in-production`, and a token forged with it is accepted as the demo admin.
     (The app's own signer with the placeholder: tests/auth/test_signing_key.py.)"""
     admin = make_user(Role.admin, username="demo-admin")
-    claims = {"sub": str(admin.id), "typ": "access", "iat": utcnow(),
-              "exp": utcnow() + timedelta(hours=8)}
+    claims = {"sub": str(admin.id), "typ": "access", "iat": database.clock.now(),
+              "exp": database.clock.now() + timedelta(hours=8)}
     with pytest.warns(InsecureKeyLengthWarning):  # PyJWT itself finds the placeholder short
         forged = jwt.encode(claims, PLACEHOLDER_SECRET, algorithm="HS256")
     app = create_app(app_settings(env, tmp_path / "var", database_url))
