@@ -11,13 +11,16 @@ from app.models.ingest import (
     JobStatus,
     MailConnection,
 )
+from app.models.mail import MailStatus, OutboxMessage
+from app.models.request import Channel, RecordsRequest, RequesterCategory, RequestStatus
 from app.models.search import SavedSearch
 from app.models.sign_in import LockKind, Lockout, SignInFailure
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Blob", "Document", "DocumentKind", "DocumentText",
-    "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "JobStatus", "Location",
-    "LockKind", "Lockout", "MailConnection", "Role", "SavedSearch", "SignInFailure", "TextStatus",
-    "User", "UserRole",
+    "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Document", "DocumentKind",
+    "DocumentText", "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "JobStatus",
+    "Location", "LockKind", "Lockout", "MailConnection", "MailStatus", "OutboxMessage",
+    "RecordsRequest", "RequestStatus", "RequesterCategory", "Role", "SavedSearch",
+    "SignInFailure", "TextStatus", "User", "UserRole",
 ]

@@ -1,0 +1,75 @@
+"""A records request under CORA: the clerk's case file."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamped, UUIDKey
+
+
+class RequesterCategory(enum.StrEnum):
+    general = "general"
+    news_media = "news_media"
+    commercial = "commercial"
+
+
+class Channel(enum.StrEnum):
+    web = "web"
+    email = "email"
+    mail = "mail"
+    phone = "phone"
+    in_person = "in_person"
+
+
+class RequestStatus(enum.StrEnum):
+    received = "received"
+    in_progress = "in_progress"
+    awaiting_payment = "awaiting_payment"
+    fulfilled = "fulfilled"
+    partially_denied = "partially_denied"
+    denied = "denied"
+    withdrawn = "withdrawn"
+    closed = "closed"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    return Enum(kind, name=name, native_enum=False, length=24, validate_strings=True)
+
+
+class RecordsRequest(UUIDKey, Timestamped, Base):
+    """One request: who asked, for what, when, and where its clock stands.
+
+    `version` is SQLAlchemy's version_id_col: two clerks who save the same version
+    cannot both win; the second gets a conflict instead of overwriting the first.
+    """
+
+    __tablename__ = "records_requests"
+
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # "2026-0001", shown to people
+    # CORA lets no one demand identification: only a name (perhaps "anonymous") is needed.
+    requester_name: Mapped[str] = mapped_column(String(200))
+    requester_email: Mapped[str] = mapped_column(String(320), default="")
+    requester_contact: Mapped[str] = mapped_column(Text, default="")  # phone, postal address
+    requester_organization: Mapped[str] = mapped_column(String(200), default="")
+    category: Mapped[RequesterCategory] = mapped_column(_enum(RequesterCategory, "requester_category"))
+    description: Mapped[str] = mapped_column(Text)
+    channel: Mapped[Channel] = mapped_column(_enum(Channel, "request_channel"))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    assigned_to_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"),
+                                                  index=True)
+    # The clock's answer, kept so it can be explained again as it was computed.
+    due_date: Mapped[date] = mapped_column(index=True)
+    clock: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    closed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)
+
+    __mapper_args__ = {"version_id_col": version}
