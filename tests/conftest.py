@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -19,6 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.pool import NullPool
 
 from app.auth import service as auth
 from app.core import migrations
@@ -108,23 +111,63 @@ def corpus_dir() -> Path:
 
 
 @contextmanager
-def new_postgres_database(postgres_url: str) -> Iterator[str]:
-    """An empty PostgreSQL database of its own, dropped afterwards; yields its URL."""
+def new_postgres_database(postgres_url: str, template: str = "",
+                          dropper: ThreadPoolExecutor | None = None) -> Iterator[str]:
+    """A PostgreSQL database of its own, empty or a copy of `template`; yields its URL.
+
+    It is dropped afterwards, by `dropper` beside the next tests if one is given (a
+    drop takes about a second), else before this returns.
+    """
     name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    copy = f' TEMPLATE "{template}" STRATEGY FILE_COPY' if template else ""
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"{copy}'))
     try:
         yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        _drop(admin, name)
-        admin.dispose()
+        if dropper is None:
+            _drop(admin, name)
+        else:
+            dropper.submit(_drop, admin, name)
+
+
+@pytest.fixture(scope="session")
+def _dropper() -> Iterator[ThreadPoolExecutor]:
+    """Drops test databases beside the tests; waits for the last ones at the session's end."""
+    with ThreadPoolExecutor(1, thread_name_prefix="drop-test-db") as pool:
+        yield pool
 
 
 @pytest.fixture
-def fresh_postgres(postgres_url: str) -> Iterator[str]:
-    with new_postgres_database(postgres_url) as url:
+def fresh_postgres(postgres_url: str, _dropper: ThreadPoolExecutor) -> Iterator[str]:
+    """An empty PostgreSQL database of this test's own."""
+    with new_postgres_database(postgres_url, dropper=_dropper) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def _postgres_template(postgres_url: str) -> Iterator[str]:
+    """A database migrated once per session; each test's migrated database is a copy of it."""
+    with new_postgres_database(postgres_url) as url:
+        database = Database(url)
+        migrations.upgrade(database.engine)
+        database.dispose()
+        name = str(make_url(url).database)
+        # A copy needs a template nobody is connected to; this keeps autovacuum out too.
+        admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        with admin.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
+        yield name
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "custodia.db"
+    database = Database(f"sqlite:///{path}")
+    migrations.upgrade(database.engine)
+    database.dispose()
+    return path
 
 
 def _drop(admin: Engine, name: str) -> None:
@@ -142,19 +185,27 @@ def _drop(admin: Engine, name: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Each test using this runs on both backends."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test using this runs on both backends: on an empty database, or on a
+    migrated one when the test also uses `database`."""
+    migrated = "database" in request.fixturenames
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'custodia.db'}"
-    url: str = request.getfixturevalue("fresh_postgres")
-    return url
+        path = tmp_path / "custodia.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("_postgres_template") if migrated else ""
+    with new_postgres_database(request.getfixturevalue("postgres_url"), template,
+                               request.getfixturevalue("_dropper")) as url:
+        yield url
 
 
 @pytest.fixture
 def database(database_url: str) -> Iterator[Database]:
-    """A migrated database: tests build their schema the way production does."""
+    """A migrated database: tests build their schema the way production does (the
+    migrations ran once per session, on a template this database is a copy of)."""
     db = Database(database_url)
-    migrations.upgrade(db.engine)
     yield db
     db.dispose()
 
