@@ -20,9 +20,8 @@ from app.core.blobs import BlobStore
 from app.core.errors import BadRequest, NotFound
 from app.core.mail import Attachment, send_later
 from app.core.settings import Settings
-from app.letters import render, templates
+from app.letters import isolation, templates
 from app.letters.context import extension_of, letter_context
-from app.letters.pdf import html_to_pdf
 from app.letters.schemas import LetterCreate
 from app.letters.text import html_to_text
 from app.models import Letter, LetterKind, MailStatus, OutboxMessage, RecordsRequest
@@ -72,9 +71,8 @@ def draft_letter(session: Session, settings: Settings, request_id: uuid.UUID, de
     _required(request, details)
     _, version = templates.for_kind(session, details.kind)
     context = letter_context(session, request, details, settings)
-    rendered = render.render(version.subject_template, version.body_template, context)
-    return Draft(request.id, details.kind, version.id, rendered.subject, rendered.html,
-                 html_to_pdf(rendered.html), context)
+    subject, html, pdf = isolation.run("draw", version.subject_template, version.body_template, context)
+    return Draft(request.id, details.kind, version.id, subject, html, pdf, context)
 
 
 def file_letter(session: Session, actor: Actor, store: BlobStore, made: Draft) -> Letter:

@@ -11,7 +11,7 @@ from app.core import audit
 from app.core.audit import Actor
 from app.core.errors import NotFound
 from app.core.hashing import sha256
-from app.letters import render
+from app.letters import isolation
 from app.letters.context import sample_contexts
 from app.models import LetterKind, LetterTemplate, LetterTemplateVersion
 
@@ -65,7 +65,7 @@ def save_version(session: Session, actor: Actor, template_id: uuid.UUID, subject
                  city_name: str) -> LetterTemplateVersion:
     """Check the new wording (400 naming the line if it fails), then add it as the next version."""
     found = template(session, template_id)
-    render.check(subject, body, sample_contexts(city_name))
+    isolation.run("check", subject, body, sample_contexts(city_name))
     current = current_version(session, found.id)
     version = LetterTemplateVersion(
         template_id=found.id, version=current.version + 1, subject_template=subject,
