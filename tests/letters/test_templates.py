@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -11,6 +12,9 @@ from app.models import Role, User
 from tests.conftest import MakeUser
 from tests.letters.conftest import MakeRequest
 from tests.letters.test_api import counts, pdf_text
+from tests.letters.test_pdf import Listener, embedded_files, hostile, listener
+
+__all__ = ["listener"]  # the fixture, shared with test_pdf
 
 Headers = Callable[[User], dict[str, str]]
 
@@ -95,3 +99,25 @@ def test_only_clerks_and_admins_edit_templates(
     answer = client.post(f"/api/v1/letter-templates/{templates[0]['id']}/versions", headers=attorney,
                          json={"subject_template": "x", "body_template": "y"})
     assert answer.status_code == 403
+
+
+def test_a_saved_template_that_reaches_out_draws_a_letter_that_reached_nothing(
+    client: TestClient, make_user: MakeUser, sign_in: Headers, make_request: MakeRequest,
+    listener: Listener, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET-MARKER-1234")
+    clerk = sign_in(make_user(Role.clerk))
+    closing = next(t for t in client.get("/api/v1/letter-templates", headers=clerk).json()
+                   if t["kind"] == "closing")
+    body = hostile(listener.port, secret).replace("2026-0042", "{{ request_number }}")
+    saved = client.post(f"/api/v1/letter-templates/{closing['id']}/versions", headers=clerk,
+                        json={"subject_template": "Closed", "body_template": body})
+    assert saved.status_code == 201, saved.text
+    request = make_request()
+    letter = client.post(f"/api/v1/requests/{request.id}/letters", headers=clerk,
+                         json={"kind": "closing"}).json()
+    pdf = client.get(f"/api/v1/requests/{request.id}/letters/{letter['id']}.pdf", headers=clerk).content
+    assert request.number in pdf_text(pdf)
+    assert listener.connections == 0
+    assert embedded_files(pdf) == [] and b"SECRET-MARKER" not in pdf
