@@ -13,6 +13,11 @@ RUN groupadd --system --gid 10001 custodia \
  && useradd --system --uid 10001 --gid custodia --create-home \
         --home-dir /home/custodia --shell /usr/sbin/nologin custodia
 
+# WeasyPrint (letters to requesters as PDF) draws text with Pango; DejaVu is the letters' font.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /app
 COPY . /app
 # Every dependency has a binary wheel (psycopg[binary], argon2-cffi, ...),

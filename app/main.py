@@ -23,6 +23,9 @@ from app.core.settings import Settings
 from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
 from app.ingest.routes import router as ingest_router
+from app.letters.routes import router as letters_router
+from app.portal import logs as portal_logs
+from app.portal.routes import router as portal_router
 from app.search.routes import router as search_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -50,6 +53,7 @@ class CustodiaAPI(FastAPI):
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     """The app; `clock` is the system's unless a test freezes one (app.core.clock)."""
     settings = settings or Settings()
+    portal_logs.install()  # requesters' tokens are in portal paths: no log line may show one
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,7 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
-                   search_router, apidocs_router):
+                   search_router, letters_router, portal_router, apidocs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -32,6 +32,16 @@ REVIEWED: dict[str, tuple[str, str]] = {
     ),
 }
 
+# Distributions offered under a choice of licences, GPL among them, that state it only as
+# classifiers (so the GPL one fails them): name -> (the licence we take, what was read).
+CHOSEN: dict[str, tuple[str, str]] = {
+    "pyphen": (
+        "LGPL-2.1-or-later OR MPL-1.1",
+        "tri-licensed GPL-2.0+/LGPL-2.1+/MPL-1.1 (its LICENSE file, checked on 0.18.1); "
+        "WeasyPrint's hyphenation, which letters leave off",
+    ),
+}
+
 PERMISSIVE, WEAK_COPYLEFT, UNKNOWN, GPL = "permissive", "weak copyleft", "unknown", "GPL"
 # For AND, the worst term decides; for OR, the best alternative.
 _RANK = {PERMISSIVE: 0, WEAK_COPYLEFT: 1, UNKNOWN: 2, GPL: 3}
@@ -184,6 +194,9 @@ def _finding(name: str, dist: metadata.Distribution, chain: list[str]) -> Findin
     if kind == UNKNOWN and name in REVIEWED:
         finding.licence, finding.reviewed = REVIEWED[name]
         finding.kind = classify(finding.licence)
+    elif kind == GPL and name in CHOSEN:
+        finding.licence, finding.reviewed = CHOSEN[name]
+        finding.kind = classify_expression(finding.licence)
     return finding
 
 

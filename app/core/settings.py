@@ -45,6 +45,8 @@ class Settings(BaseSettings):
                     "DATA_DIR/credentials_key",
     )
     time_zone: str = "America/Denver"
+    city_name: str = Field(default="City", min_length=1, max_length=200,
+                           description="The city's name as letters to requesters print it")
     access_token_minutes: int = Field(default=480, ge=1)
     sign_in_failures_per_username: int = Field(
         default=5, ge=1, description="Failed sign-ins for one username, within the window, that lock it"

@@ -11,7 +11,9 @@ from app.models.ingest import (
     JobStatus,
     MailConnection,
 )
+from app.models.letter import Letter, LetterKind, LetterTemplate, LetterTemplateVersion
 from app.models.mail import MailStatus, OutboxMessage
+from app.models.portal import RequestLink
 from app.models.request import Channel, RecordsRequest, RequesterCategory, RequestStatus
 from app.models.search import SavedSearch
 from app.models.sign_in import LockKind, Lockout, SignInFailure
@@ -20,7 +22,8 @@ from app.models.user import ApiToken, Role, User, UserRole
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Document", "DocumentKind",
     "DocumentText", "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "JobStatus",
-    "Location", "LockKind", "Lockout", "MailConnection", "MailStatus", "OutboxMessage",
-    "RecordsRequest", "RequestStatus", "RequesterCategory", "Role", "SavedSearch",
-    "SignInFailure", "TextStatus", "User", "UserRole",
+    "Letter", "LetterKind", "LetterTemplate", "LetterTemplateVersion", "Location", "LockKind",
+    "Lockout", "MailConnection", "MailStatus", "OutboxMessage", "RecordsRequest", "RequestLink",
+    "RequestStatus", "RequesterCategory", "Role", "SavedSearch", "SignInFailure", "TextStatus",
+    "User", "UserRole",
 ]

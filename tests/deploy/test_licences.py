@@ -123,6 +123,26 @@ def test_unknown_licence_passes_only_when_reviewed(
     assert any(line.startswith("licence check: reviewed by hand: IMAPClient: BSD-3-Clause") for line in out)
 
 
+def test_a_choice_of_licences_passes_only_when_chosen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tri = ("License :: OSI Approved :: GNU General Public License v2 or later (GPLv2+)",
+           "License :: OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)",
+           "License :: OSI Approved :: Mozilla Public License 1.1 (MPL 1.1)")
+    dist(tmp_path, "city-app", "pyphen", "other-tri", License_Expression="Apache-2.0")
+    for name in ("pyphen", "other-tri"):
+        folder = tmp_path / f"{name.replace('-', '_')}-1.0.dist-info"
+        folder.mkdir()
+        (folder / "METADATA").write_text("\n".join(
+            ["Metadata-Version: 2.4", f"Name: {name}", "Version: 1.0",
+             *(f"Classifier: {c}" for c in tri)]) + "\n")
+    code, out = run(tmp_path, capsys)
+    assert code == 1
+    assert [line.split(": ")[2].split()[0] for line in out if "FAIL" in line] == ["other-tri"]
+    assert any(line.startswith("licence check: weak copyleft (allowed): pyphen 1.0: "
+                               "LGPL-2.1-or-later OR MPL-1.1") for line in out), out
+
+
 def test_missing_dependency_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dist(tmp_path, "city-app", "not-installed", License_Expression="Apache-2.0")
     code, out = run(tmp_path, capsys)

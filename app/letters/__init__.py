@@ -1,0 +1,1 @@
+"""Letters to requesters: templates the city edits, rendered in a sandbox, sent as PDF."""

@@ -1,0 +1,1 @@
+"""The requester's view of their request, through a secret link: no account needed."""

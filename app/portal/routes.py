@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
+
+from app.auth.deps import PUBLIC, ClerkUser
+from app.core import audit
+from app.core.audit import Actor
+from app.core.blobs import BlobStore
+from app.core.clock import clock_of
+from app.core.deps import ReadSessionDep, SessionDep, SettingsDep, client_address, request_id
+from app.core.errors import NotFound, TooManyRequests
+from app.core.pagination import Page, PageDep, paginate
+from app.core.settings import Settings
+from app.letters import service as letters
+from app.models import RecordsRequest, RequestLink
+from app.portal import service
+from app.portal.schemas import LinkIssued, LinkOut, PortalLetter, PortalRequest
+from app.portal.throttle import Misses
+
+router = APIRouter(prefix="/api/v1", tags=["portal"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown or revoked link (no hint which)"},
+                                             429: {"description": "Too many unknown links from this address"}}
+
+
+def link_out(link: RequestLink) -> LinkOut:
+    return LinkOut.model_validate(link, from_attributes=True)
+
+
+@router.post("/requests/{request_id}/links", status_code=201, response_model=LinkIssued)
+def create_link(request_id: uuid.UUID, clerk: ClerkUser, session: SessionDep) -> LinkIssued:
+    """A secret link for the requester to follow this request without an account. The token is
+    shown in this answer only; send it to the requester. Audited (without the token)."""
+    link, token = service.create_link(session, clerk.actor, request_id)
+    return LinkIssued(**link_out(link).model_dump(), token=token, path=f"/api/v1/portal/{token}")
+
+
+@router.get("/requests/{request_id}/links", response_model=Page[LinkOut])
+def list_links(request_id: uuid.UUID, clerk: ClerkUser, session: ReadSessionDep,
+               page: PageDep) -> Page[LinkOut]:
+    """A request's links, revoked ones included (their tokens are never shown again)."""
+    letters.records_request(session, request_id)
+    return paginate(session, service.links_of(request_id), page, link_out)
+
+
+@router.delete("/requests/{request_id}/links/{link_id}", response_model=LinkOut)
+def revoke_link(request_id: uuid.UUID, link_id: uuid.UUID, clerk: ClerkUser, session: SessionDep) -> LinkOut:
+    """Revoke a link: its token opens nothing from now on. Audited."""
+    return link_out(service.revoke_link(session, clerk.actor, request_id, link_id))
+
+
+def _misses(request: Request, settings: Settings) -> Misses:
+    misses: Misses | None = getattr(request.app.state, "portal_misses", None)
+    if misses is None:
+        misses = request.app.state.portal_misses = Misses(
+            settings.sign_in_failures_per_address, timedelta(minutes=settings.sign_in_window_minutes))
+    return misses
+
+
+def _open(request: Request, session: Session, settings: Settings,
+          token: str) -> tuple[RequestLink, RecordsRequest, Actor]:
+    """The link a token opens, unless this address has guessed too often."""
+    now, address = clock_of(session).now(), client_address(request)
+    misses = _misses(request, settings)
+    wait = misses.retry_after(address, now)
+    if wait is not None:
+        raise TooManyRequests("Too many unknown links from this address; try again later.", wait)
+    try:
+        link, found = service.by_token(session, token)
+    except NotFound:
+        misses.miss(address, now)
+        raise
+    return link, found, Actor(f"requester link {link.id}", address, request_id(request))
+
+
+def _extended(found: RecordsRequest) -> date | None:
+    value = (found.clock or {}).get("extended_due_date")
+    try:
+        return date.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/portal/{token}", response_model=PortalRequest, openapi_extra=PUBLIC, responses=NOT_FOUND)
+def portal(token: str, request: Request, session: ReadSessionDep, settings: SettingsDep) -> PortalRequest:
+    """The requester's page: the request's number, status, due dates and letters. No account."""
+    link, found, actor = _open(request, session, settings, token)
+    sent = session.scalars(letters.letters_of(found.id))
+    audit.record(session, actor, "portal.view", "records_request", found.id, link_id=link.id)
+    return PortalRequest(
+        number=found.number, status=found.status.value, received_at=found.received_at,
+        due_date=found.due_date, extended_due_date=_extended(found),
+        letters=[PortalLetter(id=letter.id, kind=letter.kind, subject=letter.subject,
+                              created_at=letter.created_at, pdf=f"letters/{letter.id}.pdf")
+                 for letter in sent])
+
+
+@router.get("/portal/{token}/letters/{letter_id}.pdf", response_class=FileResponse, openapi_extra=PUBLIC,
+            responses={**NOT_FOUND, 200: {"description": "The letter as PDF",
+                                          "content": {"application/pdf": {}}}})
+def portal_letter(token: str, letter_id: uuid.UUID, request: Request, session: ReadSessionDep,
+                  settings: SettingsDep) -> FileResponse:
+    """One of the request's letters, as PDF."""
+    link, found, actor = _open(request, session, settings, token)
+    letter = letters.letter(session, found.id, letter_id)
+    audit.record(session, actor, "portal.letter_download", "letter", letter.id, link_id=link.id,
+                 sha256=letter.pdf_sha256)
+    return FileResponse(BlobStore(settings.natives_dir).path(letter.pdf_sha256), media_type="application/pdf",
+                        filename=f"{found.number}-{letter.kind.value}.pdf", content_disposition_type="inline")

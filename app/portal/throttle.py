@@ -1,0 +1,43 @@
+"""Guessing portal tokens is slowed: too many unknown tokens from one address answer 429.
+
+A token has 256 random bits, so guessing cannot succeed; the limit keeps a scanner
+from trying at full speed. Misses are counted in this process's memory, with the
+sign-in limits (CUSTODIA_SIGN_IN_FAILURES_PER_ADDRESS within
+CUSTODIA_SIGN_IN_WINDOW_MINUTES): with N API processes an address gets N times as many.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+from datetime import datetime, timedelta
+
+MAX_ADDRESSES = 10_000  # beyond this, the oldest address is forgotten
+
+
+class Misses:
+    def __init__(self, limit: int, window: timedelta) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, address: str, now: datetime) -> int | None:
+        """Seconds until `address` may try again, or None if it may now."""
+        with self._lock:
+            seen = self._recent(address, now)
+            if len(seen) < self.limit:
+                return None
+            return max(1, math.ceil((seen[0] + self.window - now).total_seconds()))
+
+    def miss(self, address: str, now: datetime) -> None:
+        with self._lock:
+            self._recent(address, now).append(now)
+            while len(self._seen) > MAX_ADDRESSES:
+                del self._seen[next(iter(self._seen))]
+
+    def _recent(self, address: str, now: datetime) -> deque[datetime]:
+        seen = self._seen.setdefault(address, deque())
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen

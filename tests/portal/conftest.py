@@ -1,0 +1,3 @@
+from tests.letters.conftest import make_request
+
+__all__ = ["make_request"]
