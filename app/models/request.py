@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDKey
@@ -88,9 +88,11 @@ class RequestEvent(UUIDKey, Base):
     """One step of a request's status history: from, to, why, who and when."""
 
     __tablename__ = "request_events"
+    __table_args__ = (UniqueConstraint("request_id", "seq"),)
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("records_requests.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the request: the order
     from_status: Mapped[RequestStatus | None] = mapped_column(
         _enum(RequestStatus, "request_event_from"))
     to_status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_event_to"))

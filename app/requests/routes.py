@@ -139,7 +139,7 @@ def request_events(request_id: uuid.UUID, _: RequestReader,
     """The status history: from, to, why, who, when."""
     service.get(session, request_id)
     events = session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id)
-                             .order_by(RequestEvent.occurred_at, RequestEvent.id))
+                             .order_by(RequestEvent.seq))
     return [EventOut.model_validate(event) for event in events]
 
 

@@ -92,8 +92,11 @@ def _next_number(session: Session, year: int) -> str:
 
 def _event(session: Session, actor: Actor, request: RecordsRequest,
            from_status: RequestStatus | None, to_status: RequestStatus, reason: str) -> None:
+    last = session.scalar(select(func.max(RequestEvent.seq))
+                          .where(RequestEvent.request_id == request.id))
     session.add(RequestEvent(
-        request_id=request.id, from_status=from_status, to_status=to_status, reason=reason,
+        request_id=request.id, seq=(last or 0) + 1, from_status=from_status,
+        to_status=to_status, reason=reason,
         actor=actor.name, actor_id=uuid.UUID(actor.user_id) if actor.user_id else None,
         occurred_at=clock_of(session).now()))
 

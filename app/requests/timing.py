@@ -45,6 +45,11 @@ def zone_of(request: RecordsRequest) -> ZoneInfo:
 
 def retime(session: Session, request: RecordsRequest, zone: ZoneInfo) -> None:
     """Compute the request's due dates again from its facts, and keep the explanation."""
+    with session.no_autoflush:  # one UPDATE (one version) for the change and its new dates
+        _retime(session, request, zone)
+
+
+def _retime(session: Session, request: RecordsRequest, zone: ZoneInfo) -> None:
     received = request.received_at.astimezone(zone)
     rules = rule_set_on(session, received.date())
     last_year = request.paid_at.astimezone(zone).year if request.paid_at else received.year

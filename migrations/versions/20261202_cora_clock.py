@@ -56,6 +56,7 @@ def upgrade() -> None:
     op.create_table(
         "request_events",
         sa.Column("request_id", sa.Uuid(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("from_status", sa.Enum(*STATUSES, name="request_event_from", native_enum=False,
                                          length=24), nullable=True),
         sa.Column("to_status", sa.Enum(*STATUSES, name="request_event_to", native_enum=False,
@@ -69,6 +70,7 @@ def upgrade() -> None:
                                 name=op.f("fk_request_events_request_id_records_requests"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_request_events")),
+        sa.UniqueConstraint("request_id", "seq", name=op.f("uq_request_events_request_id")),
     )
     with op.batch_alter_table("request_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_request_events_request_id"), ["request_id"], unique=False)
