@@ -103,10 +103,11 @@ def _event(session: Session, actor: Actor, request: RecordsRequest,
 
 def save(session: Session, request: RecordsRequest) -> None:
     """Flush, answering 409 when another transaction saved this request meanwhile."""
+    number = request.number  # after a failed flush the row can no longer be read
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict(f"Request {request.number} was changed by someone else meanwhile; "
+        raise Conflict(f"Request {number} was changed by someone else meanwhile; "
                        "reload it and try again.") from exc
 
 
