@@ -6,7 +6,15 @@ import uuid
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from app.core.payload import Payload
 from app.models import Channel, RequesterCategory, RequestStatus
@@ -20,6 +28,26 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Department = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Version = Annotated[int, Field(ge=1, strict=True,
                                description="The `version` of the request as you last read it")]
+
+
+def _written_out(value: object) -> object:
+    """Pydantic reads a number as a date (0 is 1 January 1970): dates and times are text."""
+    numeric = isinstance(value, int | float)
+    if isinstance(value, str):
+        try:
+            float(value)
+            numeric = True
+        except ValueError:
+            pass
+    if numeric:
+        raise ValueError("write dates and times as ISO 8601 text, e.g. 2026-07-01 or "
+                         "2026-07-01T09:00:00-06:00")
+    return value
+
+
+Moment = Annotated[AwareDatetime, BeforeValidator(_written_out)]
+Day = Annotated[date, BeforeValidator(_written_out)]
+TimeOfDay = Annotated[time, BeforeValidator(_written_out)]
 
 
 def _refuse_set_by_clock(data: Any) -> Any:
@@ -44,7 +72,7 @@ class RequestIn(Payload):
     category: RequesterCategory
     description: str = Field(min_length=1, max_length=20000)
     channel: Channel
-    received_at: AwareDatetime | None = Field(
+    received_at: Moment | None = Field(
         None, description="When the city received it (with its zone); default now. "
                           "Not in the future.")
     assigned_to_id: uuid.UUID | None = None
@@ -66,7 +94,7 @@ class RequestPatch(Payload):
     category: RequesterCategory | None = None
     description: str | None = Field(None, min_length=1, max_length=20000)
     channel: Channel | None = None
-    received_at: AwareDatetime | None = None
+    received_at: Moment | None = None
     assigned_to_id: uuid.UUID | None = None
     departments: list[Department] | None = Field(None, max_length=50)
 
@@ -160,11 +188,11 @@ class CategoryDays(BaseModel):
 class RuleSetIn(Payload):
     model_config = ConfigDict(extra="forbid")
 
-    effective_from: date = Field(description="Local date; must be after the clock's today")
+    effective_from: Day = Field(description="Local date; must be after the clock's today")
     response_days: int = Field(ge=1, le=60, strict=True)
     extension_days: int = Field(ge=0, le=60, strict=True)
     receipt_day_counts: bool = Field(False, strict=True)
-    business_hours_cutoff: time | None = Field(
+    business_hours_cutoff: TimeOfDay | None = Field(
         None, description="Local time; received after it counts as the next working day")
     delivery_days: int = Field(ge=1, le=60, strict=True)
     category_overrides: dict[RequesterCategory, CategoryDays] = Field(default_factory=dict)
@@ -192,7 +220,7 @@ class RuleSetOut(BaseModel):
 class ClosureIn(Payload):
     model_config = ConfigDict(extra="forbid")
 
-    day: date
+    day: Day
     name: Name
 
 
