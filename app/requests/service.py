@@ -160,6 +160,8 @@ def update(session: Session, actor: Actor, request: RecordsRequest, body: Reques
     save(session, request)
     after = snapshot(request)
     changed = {k for k in after if after[k] != before[k] and k != "version"}
+    if not changed:
+        return request
     audit.record(session, actor, "request.update", "records_request", request.id,
                  before={k: before[k] for k in changed}, after={k: after[k] for k in changed})
     return request

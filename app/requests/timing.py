@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import clock_of
 from app.core.errors import Conflict
+from app.core.settings import Settings
 from app.models import ClockRuleSet, RecordsRequest, RequestStatus
 from app.requests import clock
 from app.requests.calendar import city_calendar
@@ -39,8 +40,9 @@ def rule_set_on(session: Session, day: date) -> ClockRuleSet:
 
 
 def zone_of(request: RecordsRequest) -> ZoneInfo:
-    """The zone the request was timed in at intake."""
-    return ZoneInfo(request.clock["zone"])
+    """The zone the request was timed in at intake (a row made without the clock: the
+    default city zone)."""
+    return ZoneInfo(request.clock.get("zone") or Settings.model_fields["time_zone"].default)
 
 
 def retime(session: Session, request: RecordsRequest, zone: ZoneInfo) -> None:
