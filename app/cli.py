@@ -12,6 +12,7 @@ from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.core.settings import ConfigurationError, Settings
 from app.core.startup import check_configuration
 from app.ingest.cli import cli as ingest_cli
+from app.requests.cli import cli as requests_cli
 from app.search.cli import cli as search_cli
 
 cli = typer.Typer(help="Custodia: public-records e-discovery and legal holds.", no_args_is_help=True)
@@ -19,6 +20,7 @@ cli.add_typer(user_cli, name="user")
 cli.add_typer(audit_cli, name="audit")
 cli.add_typer(ingest_cli)
 cli.add_typer(search_cli)
+cli.add_typer(requests_cli, name="requests")
 
 
 Workers = Annotated[int | None, typer.Option(

@@ -26,6 +26,7 @@ from app.ingest.routes import router as ingest_router
 from app.letters.routes import router as letters_router
 from app.portal import logs as portal_logs
 from app.portal.routes import router as portal_router
+from app.requests.routes import router as requests_router
 from app.search.routes import router as search_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
-                   search_router, letters_router, portal_router, apidocs_router):
+                   search_router, requests_router, letters_router, portal_router, apidocs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

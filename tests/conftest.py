@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
@@ -206,6 +206,8 @@ def database(database_url: str) -> Iterator[Database]:
     """A migrated database: tests build their schema the way production does (the
     migrations ran once per session, on a template this database is a copy of)."""
     db = Database(database_url)
+    if not inspect(db.engine).has_table("alembic_version"):  # a test's own database_url
+        migrations.upgrade(db.engine)
     yield db
     db.dispose()
 

@@ -103,7 +103,7 @@ ClerkUser = Annotated[Principal, _allow(Role.clerk, Role.admin)]
 AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]
 # Those who read the records themselves: the clerk's office and the attorney's.
 ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
-# Who reads the letters sent to requesters: everyone on the case and those who audit it.
-LetterReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
+# Those who read the CORA case files: clerks manage them, attorneys and auditors look.
+RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
                                               scopes=[Role.clerk.value, Role.admin.value])]

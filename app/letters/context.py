@@ -43,10 +43,9 @@ def fees_context(fees: Fees | None) -> dict[str, str] | None:
 
 
 def extension_of(request: RecordsRequest, extra: LetterCreate) -> tuple[date | None, str]:
-    """The extended due date and its reason: as the clerk gave them, else the request's clock."""
-    clock = request.clock or {}
-    extended = extra.extended_due_date or _day(clock.get("extended_due_date"))
-    reason = extra.reason.strip() or str(clock.get("extension_reason") or "").strip()
+    """The extended due date and its reason: as the clerk gave them, else the request's."""
+    extended = extra.extended_due_date or request.extended_due_date
+    reason = extra.reason.strip() or (request.extension_reason or "").strip()
     return extended, reason
 
 

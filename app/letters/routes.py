@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from app.auth.deps import ClerkUser, LetterReader
+from app.auth.deps import ClerkUser, RequestReader
 from app.core import audit
 from app.core.audit import Actor
 from app.core.blobs import BlobStore
@@ -51,13 +51,13 @@ def template_out(template: LetterTemplate, current: LetterTemplateVersion) -> Te
 
 
 @router.get("/letter-templates", response_model=list[TemplateOut])
-def list_templates(reader: LetterReader, session: ReadSessionDep) -> list[TemplateOut]:
+def list_templates(reader: RequestReader, session: ReadSessionDep) -> list[TemplateOut]:
     """Each kind of letter's template, with its current wording."""
     return [template_out(t, v) for t, v in templates.all_templates(session)]
 
 
 @router.get("/letter-templates/{template_id}", response_model=TemplateDetail)
-def get_template(template_id: uuid.UUID, reader: LetterReader, session: ReadSessionDep) -> TemplateDetail:
+def get_template(template_id: uuid.UUID, reader: RequestReader, session: ReadSessionDep) -> TemplateDetail:
     """A template and every version of its wording, newest first."""
     found = templates.template(session, template_id)
     every = templates.versions(session, found.id)
@@ -89,7 +89,7 @@ def create_letter(request_id: uuid.UUID, body: LetterCreate, clerk: ClerkUser, d
 
 
 @router.get("/requests/{request_id}/letters", response_model=Page[LetterOut])
-def list_letters(request_id: uuid.UUID, reader: LetterReader, session: ReadSessionDep,
+def list_letters(request_id: uuid.UUID, reader: RequestReader, session: ReadSessionDep,
                  page: PageDep) -> Page[LetterOut]:
     """A request's letters, oldest first, with where each one's e-mail stands."""
     service.records_request(session, request_id)
@@ -118,7 +118,7 @@ def download(session: Session, actor: Actor, settings: Settings, letter: Letter,
 
 
 @router.get("/requests/{request_id}/letters/{letter_id}.pdf", response_class=FileResponse, responses=PDF)
-def letter_pdf(request_id: uuid.UUID, letter_id: uuid.UUID, reader: LetterReader, session: ReadSessionDep,
+def letter_pdf(request_id: uuid.UUID, letter_id: uuid.UUID, reader: RequestReader, session: ReadSessionDep,
                settings: SettingsDep) -> FileResponse:
     """The letter's PDF, as sent."""
     return download(session, reader.actor, settings, service.letter(session, request_id, letter_id),
@@ -126,7 +126,7 @@ def letter_pdf(request_id: uuid.UUID, letter_id: uuid.UUID, reader: LetterReader
 
 
 @router.get("/requests/{request_id}/letters/{letter_id}.html", response_class=FileResponse, responses=HTML)
-def letter_html(request_id: uuid.UUID, letter_id: uuid.UUID, reader: LetterReader, session: ReadSessionDep,
+def letter_html(request_id: uuid.UUID, letter_id: uuid.UUID, reader: RequestReader, session: ReadSessionDep,
                 settings: SettingsDep) -> FileResponse:
     """The letter's HTML, as rendered from its template (shown with nothing allowed to run)."""
     return download(session, reader.actor, settings, service.letter(session, request_id, letter_id),

@@ -2,6 +2,7 @@
 
 from app.models.audit import AuditEntry
 from app.models.base import Base
+from app.models.clock import CityClosure, ClockRuleSet
 from app.models.document import Blob, Document, DocumentKind, DocumentText, Location, TextStatus
 from app.models.ingest import (
     ImapFolderState,
@@ -14,16 +15,22 @@ from app.models.ingest import (
 from app.models.letter import Letter, LetterKind, LetterTemplate, LetterTemplateVersion
 from app.models.mail import MailStatus, OutboxMessage
 from app.models.portal import RequestLink
-from app.models.request import Channel, RecordsRequest, RequesterCategory, RequestStatus
+from app.models.request import (
+    Channel,
+    RecordsRequest,
+    RequesterCategory,
+    RequestEvent,
+    RequestStatus,
+)
 from app.models.search import SavedSearch
 from app.models.sign_in import LockKind, Lockout, SignInFailure
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Document", "DocumentKind",
-    "DocumentText", "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "JobStatus",
-    "Letter", "LetterKind", "LetterTemplate", "LetterTemplateVersion", "Location", "LockKind",
-    "Lockout", "MailConnection", "MailStatus", "OutboxMessage", "RecordsRequest", "RequestLink",
-    "RequestStatus", "RequesterCategory", "Role", "SavedSearch", "SignInFailure", "TextStatus",
-    "User", "UserRole",
+    "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "CityClosure", "ClockRuleSet",
+    "Document", "DocumentKind", "DocumentText", "ImapFolderState", "IngestError", "IngestJob",
+    "IngestRoot", "JobStatus", "Letter", "LetterKind", "LetterTemplate", "LetterTemplateVersion",
+    "Location", "LockKind", "Lockout", "MailConnection", "MailStatus", "OutboxMessage",
+    "RecordsRequest", "RequestEvent", "RequestLink", "RequestStatus", "RequesterCategory",
+    "Role", "SavedSearch", "SignInFailure", "TextStatus", "User", "UserRole",
 ]

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDKey
@@ -69,7 +69,34 @@ class RecordsRequest(UUIDKey, Timestamped, Base):
     # The clock's answer, kept so it can be explained again as it was computed.
     due_date: Mapped[date] = mapped_column(index=True)
     clock: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rule_set_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("clock_rule_sets.id", ondelete="RESTRICT"))
+    # An extension (24-72-203(1)(b)): noticed within the original period, with its reason.
+    extended_due_date: Mapped[date | None]
+    extension_noticed_at: Mapped[datetime | None]
+    extension_reason: Mapped[str] = mapped_column(Text, default="")
+    # After payment the records are due within the rule set's delivery days.
+    paid_at: Mapped[datetime | None]
+    delivery_due_date: Mapped[date | None]
     closed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class RequestEvent(UUIDKey, Base):
+    """One step of a request's status history: from, to, why, who and when."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (UniqueConstraint("request_id", "seq"),)
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("records_requests.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the request: the order
+    from_status: Mapped[RequestStatus | None] = mapped_column(
+        _enum(RequestStatus, "request_event_from"))
+    to_status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_event_to"))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[uuid.UUID | None]
+    occurred_at: Mapped[datetime]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -78,14 +78,6 @@ def _open(request: Request, session: Session, settings: Settings,
     return link, found, Actor(f"requester link {link.id}", address, request_id(request))
 
 
-def _extended(found: RecordsRequest) -> date | None:
-    value = (found.clock or {}).get("extended_due_date")
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
 @router.get("/portal/{token}", response_model=PortalRequest, openapi_extra=PUBLIC, responses=NOT_FOUND)
 def portal(token: str, request: Request, session: ReadSessionDep, settings: SettingsDep) -> PortalRequest:
     """The requester's page: the request's number, status, due dates and letters. No account."""
@@ -94,7 +86,8 @@ def portal(token: str, request: Request, session: ReadSessionDep, settings: Sett
     audit.record(session, actor, "portal.view", "records_request", found.id, link_id=link.id)
     return PortalRequest(
         number=found.number, status=found.status.value, received_at=found.received_at,
-        due_date=found.due_date, extended_due_date=_extended(found),
+        due_date=found.due_date, extended_due_date=found.extended_due_date,
+        delivery_due_date=found.delivery_due_date,
         letters=[PortalLetter(id=letter.id, kind=letter.kind, subject=letter.subject,
                               created_at=letter.created_at, pdf=f"letters/{letter.id}.pdf")
                  for letter in sent])

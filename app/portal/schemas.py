@@ -38,4 +38,6 @@ class PortalRequest(BaseModel):
     received_at: datetime
     due_date: date
     extended_due_date: date | None
+    delivery_due_date: date | None = Field(
+        description="When a fee was paid: the records are due by this date")
     letters: list[PortalLetter]

@@ -1,0 +1,1 @@
+"""Records requests under CORA: the clerk's case file and its clock."""
