@@ -3,6 +3,16 @@
 from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.document import Blob, Document, DocumentKind, DocumentText, Location, TextStatus
+from app.models.fee import (
+    Delivery,
+    FeePayment,
+    FeeSchedule,
+    FeeStatement,
+    FeeWaiver,
+    PaymentKind,
+    PaymentMethod,
+    TimeEntry,
+)
 from app.models.ingest import (
     ImapFolderState,
     IngestError,
@@ -13,6 +23,7 @@ from app.models.ingest import (
 )
 from app.models.mail import MailStatus, OutboxMessage
 from app.models.request import Channel, RecordsRequest, RequesterCategory, RequestStatus
+from app.models.review import Citation, CitationKind, ReviewSetItem, ReviewTag, ReviewTagName
 from app.models.search import SavedSearch
 from app.models.sign_in import LockKind, Lockout, SignInFailure
 from app.models.user import ApiToken, Role, User, UserRole
@@ -23,4 +34,7 @@ __all__ = [
     "Location", "LockKind", "Lockout", "MailConnection", "MailStatus", "OutboxMessage",
     "RecordsRequest", "RequestStatus", "RequesterCategory", "Role", "SavedSearch",
     "SignInFailure", "TextStatus", "User", "UserRole",
+    "Citation", "CitationKind", "Delivery", "FeePayment", "FeeSchedule", "FeeStatement",
+    "FeeWaiver", "PaymentKind", "PaymentMethod", "ReviewSetItem", "ReviewTag", "ReviewTagName",
+    "TimeEntry",
 ]
