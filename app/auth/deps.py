@@ -105,3 +105,8 @@ AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]
 ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
                                               scopes=[Role.clerk.value, Role.admin.value])]
+# A request's case file (review set, tags, fees): the clerks manage it, the attorneys and
+# auditors read it.
+RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
+# Review tags: clerks set any; attorneys set privileged and exempt (app.review.tags checks).
+TagSetter = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
