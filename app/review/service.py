@@ -126,8 +126,9 @@ def add_documents(session: Session, principal: Principal, request: RecordsReques
                   ids: list[uuid.UUID]) -> AddedOut:
     hits: dict[uuid.UUID, uuid.UUID] = {}
     for chunk in chunks(ids):
-        hits.update(session.execute(select(Document.id, Document.family_id)
-                                    .where(Document.id.in_(chunk))).tuples())
+        for document_id, family_id in session.execute(
+                select(Document.id, Document.family_id).where(Document.id.in_(chunk))):
+            hits[document_id] = family_id
     missing = set(ids) - set(hits)
     if missing:
         raise UnknownDocuments(f"{len(missing)} of these document ids are not in the catalog.",

@@ -168,8 +168,8 @@ def progress(session: Session, request: RecordsRequest) -> ProgressOut:
                            .where(ReviewSetItem.request_id == request.id)) or 0
     tagged = session.scalar(select(func.count(func.distinct(ReviewTag.document_id)))
                             .where(ReviewTag.request_id == request.id)) or 0
-    counts = dict(session.execute(select(ReviewTag.tag, func.count())
-                                  .where(ReviewTag.request_id == request.id)
-                                  .group_by(ReviewTag.tag)).tuples())
+    counts = {tag: count for tag, count in session.execute(
+        select(ReviewTag.tag, func.count()).where(ReviewTag.request_id == request.id)
+        .group_by(ReviewTag.tag))}
     return ProgressOut(total=total, untagged=total - tagged,
                        tags={name: counts.get(name, 0) for name in Tag})
