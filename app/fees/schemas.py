@@ -88,6 +88,7 @@ class StatementIn(Payload):
 class StatementOut(BaseModel):
     id: uuid.UUID | None = Field(description="Empty for a live estimate, which is not stored")
     kind: str = Field(description="estimate or invoice")
+    number: int | None = Field(description="Estimate 1, 2 ... or invoice 1, 2 ... of the request")
     schedule_id: uuid.UUID
     documents: int
     minutes: int

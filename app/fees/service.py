@@ -89,13 +89,13 @@ def statement_out(found: FeeStatement | None, *, schedule_id: Any = None, docume
                ) -> StatementOut:
     if found is not None:
         return StatementOut(
-            id=found.id, kind="invoice" if found.is_invoice else "estimate",
+            id=found.id, kind="invoice" if found.is_invoice else "estimate", number=found.number,
             schedule_id=found.schedule_id, documents=found.documents, minutes=found.minutes,
             pages=found.pages, delivery=found.delivery, amount=found.amount,
             lines=[LineOut.model_validate(line) for line in found.lines],
             issued_by=found.issued_by, created_at=found.created_at)
     assert body is not None and fee is not None
-    return StatementOut(id=None, kind="estimate", schedule_id=schedule_id, documents=documents,
+    return StatementOut(id=None, kind="estimate", number=None, schedule_id=schedule_id, documents=documents,
                         minutes=minutes, pages=body.pages, delivery=body.delivery,
                         amount=fee.amount,
                         lines=[LineOut.model_validate(line.as_json()) for line in fee.lines],
@@ -115,8 +115,10 @@ def live_estimate(session: Session, settings: Settings, request: RecordsRequest,
 def _issue(session: Session, principal: Principal, request: RecordsRequest, invoice: bool,
            schedule_id: Any, documents: int, minutes: int, body: StatementIn,
            fee: rules.Fee) -> FeeStatement:
+    latest = _latest(session, request, invoice)
     statement = FeeStatement(
-        request_id=request.id, is_invoice=invoice, schedule_id=schedule_id, documents=documents,
+        request_id=request.id, is_invoice=invoice, number=latest.number + 1 if latest else 1,
+        schedule_id=schedule_id, documents=documents,
         minutes=minutes, pages=body.pages, delivery=body.delivery, amount=fee.amount,
         lines=_lines(fee.lines), issued_by_id=principal.user.id,
         issued_by=principal.user.username)
@@ -124,8 +126,9 @@ def _issue(session: Session, principal: Principal, request: RecordsRequest, invo
     session.flush()
     audit.record(session, principal.actor, "fee.invoice" if invoice else "fee.estimate",
                  "records_request", request.id, request_number=request.number,
-                 statement_id=str(statement.id), amount=str(fee.amount), minutes=minutes,
-                 pages=body.pages, delivery=body.delivery.value, lines=_lines(fee.lines))
+                 statement_id=str(statement.id), number=statement.number,
+                 amount=str(fee.amount), minutes=minutes, pages=body.pages,
+                 delivery=body.delivery.value, lines=_lines(fee.lines))
     return statement
 
 
@@ -153,12 +156,13 @@ def issue_invoice(session: Session, principal: Principal, settings: Settings,
 def _latest(session: Session, request: RecordsRequest, invoice: bool) -> FeeStatement | None:
     return session.scalar(select(FeeStatement).where(
         FeeStatement.request_id == request.id, FeeStatement.is_invoice.is_(invoice))
-        .order_by(FeeStatement.created_at.desc(), FeeStatement.id).limit(1))
+        .order_by(FeeStatement.number.desc()).limit(1))
 
 
 def _payments(session: Session, request: RecordsRequest) -> list[FeePayment]:
     return list(session.scalars(select(FeePayment).where(FeePayment.request_id == request.id)
-                                .order_by(FeePayment.received_at, FeePayment.id)))
+                                .order_by(FeePayment.received_at, FeePayment.created_at,
+                                          FeePayment.id)))
 
 
 def _waivers(session: Session, request: RecordsRequest) -> list[FeeWaiver]:
@@ -178,7 +182,7 @@ def record_payment(session: Session, principal: Principal, request: RecordsReque
     """A payment (at most what is due) or a deposit (taken before the invoice, any amount)."""
     if request.status in FINISHED:
         raise RequestFinished(f"Request {request.number} is {request.status.value}: it takes "
-                              "no payments.", status=request.status.value)
+                              "no payments.", request_status=request.status.value)
     if body.received_at > clock_of(session).now():
         raise BadRequest("A payment cannot be received in the future.",
                          received_at=body.received_at.isoformat())

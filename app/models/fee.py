@@ -8,7 +8,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Enum, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamped, UUIDKey
@@ -73,9 +83,11 @@ class FeeStatement(UUIDKey, Timestamped, Base):
     """An estimate (before the work) or an invoice (after it), with what it was computed from."""
 
     __tablename__ = "fee_statements"
+    __table_args__ = (UniqueConstraint("request_id", "is_invoice", "number"),)
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("records_requests.id"), index=True)
     is_invoice: Mapped[bool] = mapped_column(Boolean)
+    number: Mapped[int] = mapped_column(Integer)  # estimate 1, 2 ... and invoice 1, 2 ...
     schedule_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("fee_schedules.id"))
     documents: Mapped[int] = mapped_column(Integer)  # review set size (estimates)
     minutes: Mapped[int] = mapped_column(Integer)

@@ -180,6 +180,7 @@ def upgrade() -> None:
         "fee_statements",
         sa.Column("request_id", sa.Uuid(), nullable=False),
         sa.Column("is_invoice", sa.Boolean(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("schedule_id", sa.Uuid(), nullable=False),
         sa.Column("documents", sa.Integer(), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
@@ -210,6 +211,7 @@ def upgrade() -> None:
             ["schedule_id"], ["fee_schedules.id"], name=op.f("fk_fee_statements_schedule_id_fee_schedules")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_fee_statements")),
+        sa.UniqueConstraint("request_id", "is_invoice", "number", name=op.f("uq_fee_statements_request_id")),
     )
     with op.batch_alter_table("fee_statements", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_fee_statements_request_id"), ["request_id"], unique=False)
