@@ -183,8 +183,8 @@ def record_payment(session: Session, principal: Principal, request: RecordsReque
     if request.status in FINISHED:
         raise RequestFinished(f"Request {request.number} is {request.status.value}: it takes "
                               "no payments.", request_status=request.status.value)
-    if body.received_at > clock_of(session).now():
-        raise BadRequest("A payment cannot be received in the future.",
+    if not request.received_at <= body.received_at <= clock_of(session).now():
+        raise BadRequest("A payment is received after the request and not in the future.",
                          received_at=body.received_at.isoformat())
     before = balance(session, request)
     if body.kind == PaymentKind.payment and body.amount > before.due:

@@ -184,7 +184,8 @@ def test_bad_input_is_refused_and_changes_nothing(
         assert response.status_code == 409 and response.json()["code"] == "request_finished"
     for bad in ({"amount": "0"}, {"amount": "-5"}, {"amount": "1.001"}, {"amount": "NaN"},
                 {"method": "barter"}, {"received_at": "2026-12-01T17:00:00"},
-                {"received_at": "2999-01-01T00:00:00Z"}):
+                {"received_at": "2999-01-01T00:00:00Z"}, {"received_at": "2026-11-01T00:00:00Z"},
+                {"received_at": "0001-01-01T00:00:00+05:00"}):
         response = client.post(fees_url(open_id, "/payments"), headers=clerk,
                                json={**payment, **bad})
         assert response.status_code in (400, 422), bad
