@@ -9,9 +9,10 @@ fields) are typed Text.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, field_validator
 
 
 def without_nul(value: str) -> str:
@@ -33,3 +34,9 @@ class Payload(BaseModel):
             if isinstance(item, str):
                 without_nul(item)
         return value
+
+
+# A calendar day in a body: an ISO string only. Lax pydantic reads a number as Unix time,
+# so 0 would be 1 January 1970.
+Day = Annotated[date, Field(strict=True)]
+Moment = Annotated[AwareDatetime, Field(strict=True)]

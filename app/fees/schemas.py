@@ -5,9 +5,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.payload import Payload
+from app.core.payload import Day, Moment, Payload
 from app.models import Delivery, PaymentKind, PaymentMethod
 
 # Money in and out as a decimal string ("41.37"): never a float.
@@ -18,7 +18,7 @@ Positive = Annotated[Decimal, Field(gt=0, le=Decimal("1000000"), max_digits=12,
 
 
 class ScheduleIn(Payload):
-    effective_from: date
+    effective_from: Day
     hourly_rate: Amount = Field(examples=["41.37"])
     free_minutes: int = Field(60, ge=0, le=600, strict=True)
     billing_increment_minutes: int = Field(1, ge=1, le=60, strict=True, description=(
@@ -59,7 +59,7 @@ class ScheduleOut(BaseModel):
 
 class TimeIn(Payload):
     minutes: int = Field(gt=0, le=24 * 60, strict=True)
-    worked_on: date
+    worked_on: Day
     note: str = Field("", max_length=2000)
 
 
@@ -104,7 +104,7 @@ class PaymentIn(Payload):
     amount: Positive = Field(examples=["12.50"])
     kind: PaymentKind = PaymentKind.payment
     method: PaymentMethod
-    received_at: AwareDatetime
+    received_at: Moment
     reference: str = Field("", max_length=200)
 
 

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.core.payload import Payload
+from app.core.payload import Day, Payload
 from app.models import CitationKind, DocumentKind, ReviewTagName
 
 DocumentIds = list[uuid.UUID]
@@ -107,16 +107,16 @@ class CitationIn(Payload):
     title: str = Field(min_length=1, max_length=2000)
     kind: CitationKind
     note: str = Field(default="", max_length=4000)
-    effective_from: date
-    retired_on: date | None = None
+    effective_from: Day
+    retired_on: Day | None = None
 
 
 class CitationChange(Payload):
     title: str | None = Field(default=None, min_length=1, max_length=2000)
     kind: CitationKind | None = None
     note: str | None = Field(default=None, max_length=4000)
-    effective_from: date | None = None
-    retired_on: date | None = Field(default=None, description="Cited no more from this day on")
+    effective_from: Day | None = None
+    retired_on: Day | None = Field(default=None, description="Cited no more from this day on")
 
 
 class CitationOut(BaseModel):

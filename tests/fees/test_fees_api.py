@@ -174,6 +174,9 @@ def test_bad_input_is_refused_and_changes_nothing(
         response = client.post(f"/api/v1/requests/{open_id}/time", headers=clerk,
                                json={"minutes": minutes, "worked_on": "2026-12-01"})
         assert response.status_code == 422, minutes
+    numbered = client.post(f"/api/v1/requests/{open_id}/time", headers=clerk,
+                           json={"minutes": 10, "worked_on": 0})  # not 1 January 1970
+    assert numbered.status_code == 422
     for day in ("2026-11-01", "2999-01-01"):  # before the request came in; still to come
         response = client.post(f"/api/v1/requests/{open_id}/time", headers=clerk,
                                json={"minutes": 10, "worked_on": day})
