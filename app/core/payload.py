@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, field_validator
 
 
 def without_nul(value: str) -> str:
@@ -36,7 +36,18 @@ class Payload(BaseModel):
         return value
 
 
-# A calendar day in a body: an ISO string only. Lax pydantic reads a number as Unix time,
-# so 0 would be 1 January 1970.
-Day = Annotated[date, Field(strict=True)]
-Moment = Annotated[AwareDatetime, Field(strict=True)]
+def not_a_number(value: Any) -> Any:
+    """Pydantic reads a bare number as Unix time: 0 would be 1 January 1970, not a mistake."""
+    if isinstance(value, int | float):
+        raise ValueError("a date in ISO form, e.g. 2026-12-01 (or 2026-12-01T09:00:00-07:00)")
+    if isinstance(value, str):
+        try:
+            float(value)  # any way of writing a number: 2026, 0.5, 4e-36, 1_000
+        except ValueError:
+            return value
+        raise ValueError("a date in ISO form, e.g. 2026-12-01 (or 2026-12-01T09:00:00-07:00)")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(not_a_number)]  # a calendar day in a body
+Moment = Annotated[AwareDatetime, BeforeValidator(not_a_number)]  # an instant, with its offset
