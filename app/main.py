@@ -21,12 +21,14 @@ from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
 from app.core.secrets import credentials_key, signing_key
 from app.core.settings import Settings
 from app.documents.routes import router as documents_router
+from app.fees.routes import router as fees_router
 from app.health.routes import router as health_router
 from app.ingest.routes import router as ingest_router
 from app.letters.routes import router as letters_router
 from app.portal import logs as portal_logs
 from app.portal.routes import router as portal_router
 from app.requests.routes import router as requests_router
+from app.review.routes import router as review_router
 from app.search.routes import router as search_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -88,7 +90,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
-                   search_router, requests_router, letters_router, portal_router, apidocs_router):
+                   search_router, requests_router, review_router, fees_router, letters_router,
+                   portal_router, apidocs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

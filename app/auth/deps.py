@@ -103,7 +103,10 @@ ClerkUser = Annotated[Principal, _allow(Role.clerk, Role.admin)]
 AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]
 # Those who read the records themselves: the clerk's office and the attorney's.
 ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
-# Those who read the CORA case files: clerks manage them, attorneys and auditors look.
+# Those who read the CORA case files (the request, its review set, fees, letters): clerks
+# manage them, attorneys and auditors look.
 RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
                                               scopes=[Role.clerk.value, Role.admin.value])]
+# Review tags: clerks set any; attorneys set privileged and exempt (app.review.tags checks).
+TagSetter = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]

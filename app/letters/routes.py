@@ -24,6 +24,7 @@ from app.letters.schemas import (
     TemplateVersionOut,
 )
 from app.models import Letter, LetterTemplate, LetterTemplateVersion
+from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["letters"])
 # A letter's HTML shown in a browser: its own styles, pictures inlined as data:, nothing run.
@@ -92,7 +93,7 @@ def create_letter(request_id: uuid.UUID, body: LetterCreate, clerk: ClerkUser, d
 def list_letters(request_id: uuid.UUID, reader: RequestReader, session: ReadSessionDep,
                  page: PageDep) -> Page[LetterOut]:
     """A request's letters, oldest first, with where each one's e-mail stands."""
-    service.records_request(session, request_id)
+    records_request(session, request_id)
     return paginate(session, service.letters_of(request_id), page, lambda row: letter_out(session, row))
 
 

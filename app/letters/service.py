@@ -25,15 +25,9 @@ from app.letters.context import extension_of, letter_context
 from app.letters.schemas import LetterCreate
 from app.letters.text import html_to_text
 from app.models import Letter, LetterKind, MailStatus, OutboxMessage, RecordsRequest
+from app.requests.lookup import records_request
 
 NO_ADDRESS = "Not sent: the request has no e-mail address. The letter is stored; send it by other means."
-
-
-def records_request(session: Session, request_id: uuid.UUID) -> RecordsRequest:
-    found = session.get(RecordsRequest, request_id)
-    if found is None:
-        raise NotFound("No records request with that id.")
-    return found
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,16 @@ from app.models.audit import AuditEntry
 from app.models.base import Base
 from app.models.clock import CityClosure, ClockRuleSet
 from app.models.document import Blob, Document, DocumentKind, DocumentText, Location, TextStatus
+from app.models.fee import (
+    Delivery,
+    FeePayment,
+    FeeSchedule,
+    FeeStatement,
+    FeeWaiver,
+    PaymentKind,
+    PaymentMethod,
+    TimeEntry,
+)
 from app.models.ingest import (
     ImapFolderState,
     IngestError,
@@ -22,15 +32,18 @@ from app.models.request import (
     RequestEvent,
     RequestStatus,
 )
+from app.models.review import Citation, CitationKind, ReviewSetItem, ReviewTag, ReviewTagName
 from app.models.search import SavedSearch
 from app.models.sign_in import LockKind, Lockout, SignInFailure
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "CityClosure", "ClockRuleSet",
-    "Document", "DocumentKind", "DocumentText", "ImapFolderState", "IngestError", "IngestJob",
+    "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Citation", "CitationKind", "CityClosure",
+    "ClockRuleSet", "Delivery", "Document", "DocumentKind", "DocumentText", "FeePayment",
+    "FeeSchedule", "FeeStatement", "FeeWaiver", "ImapFolderState", "IngestError", "IngestJob",
     "IngestRoot", "JobStatus", "Letter", "LetterKind", "LetterTemplate", "LetterTemplateVersion",
     "Location", "LockKind", "Lockout", "MailConnection", "MailStatus", "OutboxMessage",
-    "RecordsRequest", "RequestEvent", "RequestLink", "RequestStatus", "RequesterCategory",
-    "Role", "SavedSearch", "SignInFailure", "TextStatus", "User", "UserRole",
+    "PaymentKind", "PaymentMethod", "RecordsRequest", "RequesterCategory", "RequestEvent",
+    "RequestLink", "RequestStatus", "ReviewSetItem", "ReviewTag", "ReviewTagName", "Role",
+    "SavedSearch", "SignInFailure", "TextStatus", "TimeEntry", "User", "UserRole",
 ]

@@ -22,6 +22,7 @@ from app.models import RecordsRequest, RequestLink
 from app.portal import service
 from app.portal.schemas import LinkIssued, LinkOut, PortalLetter, PortalRequest
 from app.portal.throttle import Misses
+from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["portal"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Unknown or revoked link (no hint which)"},
@@ -44,7 +45,7 @@ def create_link(request_id: uuid.UUID, clerk: ClerkUser, session: SessionDep) ->
 def list_links(request_id: uuid.UUID, clerk: ClerkUser, session: ReadSessionDep,
                page: PageDep) -> Page[LinkOut]:
     """A request's links, revoked ones included (their tokens are never shown again)."""
-    letters.records_request(session, request_id)
+    records_request(session, request_id)
     return paginate(session, service.links_of(request_id), page, link_out)
 
 

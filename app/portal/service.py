@@ -14,8 +14,8 @@ from app.core.audit import Actor
 from app.core.clock import clock_of
 from app.core.errors import Conflict, NotFound
 from app.core.hashing import sha256
-from app.letters.service import records_request
 from app.models import RecordsRequest, RequestLink
+from app.requests.lookup import records_request
 
 NO_LINK = "No such link."  # the same words for unknown, revoked and malformed tokens
 

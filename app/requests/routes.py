@@ -17,6 +17,7 @@ from app.core.settings import Settings
 from app.models import CityClosure, ClockRuleSet, RecordsRequest, RequestEvent, RequestStatus
 from app.requests import reports, rules, service, timing
 from app.requests.calendar import legal_holidays
+from app.requests.lookup import records_request
 from app.requests.schemas import (
     ClockOut,
     ClosureChange,
@@ -103,14 +104,14 @@ def request_summary(_: RequestReader, session: ReadSessionDep, settings: Setting
 @router.get("/requests/{request_id}", response_model=RequestOut)
 def get_request(request_id: uuid.UUID, _: RequestReader, session: ReadSessionDep,
                 settings: SettingsDep) -> RequestOut:
-    return _one(session, service.get(session, request_id), settings)
+    return _one(session, records_request(session, request_id), settings)
 
 
 @router.patch("/requests/{request_id}", response_model=RequestOut)
 def update_request(request_id: uuid.UUID, body: RequestPatch, clerk: ClerkUser,
                    session: SessionDep, settings: SettingsDep) -> RequestOut:
     """Change the fields sent. A stale `version` answers 409 and changes nothing."""
-    request = service.update(session, clerk.actor, service.get(session, request_id), body,
+    request = service.update(session, clerk.actor, records_request(session, request_id), body,
                              settings.zone)
     return _one(session, request, settings)
 
@@ -119,7 +120,7 @@ def update_request(request_id: uuid.UUID, body: RequestPatch, clerk: ClerkUser,
 def transition_request(request_id: uuid.UUID, body: TransitionIn, clerk: ClerkUser,
                        session: SessionDep, settings: SettingsDep) -> RequestOut:
     """Change the status (only along the allowed transitions), with the reason."""
-    request = service.transition(session, clerk.actor, service.get(session, request_id),
+    request = service.transition(session, clerk.actor, records_request(session, request_id),
                                  body.to, body.reason, body.version)
     return _one(session, request, settings)
 
@@ -128,7 +129,7 @@ def transition_request(request_id: uuid.UUID, body: TransitionIn, clerk: ClerkUs
 def extend_request(request_id: uuid.UUID, body: ExtensionIn, clerk: ClerkUser,
                    session: SessionDep, settings: SettingsDep) -> RequestOut:
     """Take the extension for extenuating circumstances; 409 once the original period is over."""
-    request = service.extend(session, clerk.actor, service.get(session, request_id),
+    request = service.extend(session, clerk.actor, records_request(session, request_id),
                              body.reason, body.version, settings)
     return _one(session, request, settings)
 
@@ -137,7 +138,7 @@ def extend_request(request_id: uuid.UUID, body: ExtensionIn, clerk: ClerkUser,
 def request_events(request_id: uuid.UUID, _: RequestReader,
                    session: ReadSessionDep) -> list[EventOut]:
     """The status history: from, to, why, who, when."""
-    service.get(session, request_id)
+    records_request(session, request_id)
     events = session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id)
                              .order_by(RequestEvent.seq))
     return [EventOut.model_validate(event) for event in events]
@@ -147,7 +148,7 @@ def request_events(request_id: uuid.UUID, _: RequestReader,
 def request_clock(request_id: uuid.UUID, _: RequestReader, session: ReadSessionDep,
                   settings: SettingsDep) -> ClockOut:
     """How the due dates were computed: each day counted or skipped and why, the rule set."""
-    request = service.get(session, request_id)
+    request = records_request(session, request_id)
     today = timing.Today(session, settings.zone)
     return ClockOut(request_id=request.id, number=request.number, today=today.day,
                     current_due_date=timing.current_due(request),

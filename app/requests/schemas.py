@@ -7,16 +7,14 @@ from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     model_validator,
 )
 
-from app.core.payload import Payload
+from app.core.payload import Day, Moment, Payload, TimeOfDay
 from app.models import Channel, RequesterCategory, RequestStatus
 
 # Set by the clock or by the workflow, never typed in by a person.
@@ -28,26 +26,6 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Department = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Version = Annotated[int, Field(ge=1, strict=True,
                                description="The `version` of the request as you last read it")]
-
-
-def _written_out(value: object) -> object:
-    """Pydantic reads a number as a date (0 is 1 January 1970): dates and times are text."""
-    numeric = isinstance(value, int | float)
-    if isinstance(value, str):
-        try:
-            float(value)
-            numeric = True
-        except ValueError:
-            pass
-    if numeric:
-        raise ValueError("write dates and times as ISO 8601 text, e.g. 2026-07-01 or "
-                         "2026-07-01T09:00:00-06:00")
-    return value
-
-
-Moment = Annotated[AwareDatetime, BeforeValidator(_written_out)]
-Day = Annotated[date, BeforeValidator(_written_out)]
-TimeOfDay = Annotated[time, BeforeValidator(_written_out)]
 
 
 def _refuse_set_by_clock(data: Any) -> Any:

@@ -20,7 +20,7 @@ from app.core import audit
 from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.clock import clock_of
-from app.core.errors import BadRequest, Conflict, NotFound
+from app.core.errors import BadRequest, Conflict
 from app.core.settings import Settings
 from app.core.time import as_utc
 from app.letters import service as letters
@@ -60,13 +60,6 @@ def snapshot(request: RecordsRequest) -> dict[str, Any]:
         "status": request.status, **timing.due_dates(request), "version": request.version,
     })
     return kept
-
-
-def get(session: Session, request_id: uuid.UUID) -> RecordsRequest:
-    request = session.get(RecordsRequest, request_id)
-    if request is None:
-        raise NotFound("No records request with that id.")
-    return request
 
 
 def _check_received_at(session: Session, received_at: datetime) -> datetime:

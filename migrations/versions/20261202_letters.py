@@ -4,7 +4,7 @@ The default wording of each kind of letter is seeded as its template"s version 1
 the city edits it through the API (each edit a new version).
 
 Revision ID: 0010_letters
-Revises: 0008_cora_clock
+Revises: 0009_review_and_fees
 Create Date: 2026-12-02 02:20:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from app.models.base import UTCDateTime
 
 revision: str = "0010_letters"
-down_revision: str | None = "0008_cora_clock"
+down_revision: str | None = "0009_review_and_fees"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

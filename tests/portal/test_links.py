@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -22,7 +23,7 @@ Headers = Callable[[User], dict[str, str]]
 def test_a_link_shows_the_request_and_its_letters_without_an_account(
     client: TestClient, database: Database, make_user: MakeUser, sign_in: Headers, make_request: MakeRequest
 ) -> None:
-    request = make_request(clock={"extended_due_date": "2026-12-15"})
+    request = make_request(extended_due_date=date(2026, 12, 15))
     clerk = sign_in(make_user(Role.clerk))
     letter = client.post(f"/api/v1/requests/{request.id}/letters", headers=clerk,
                          json={"kind": "acknowledgement"}).json()

@@ -59,7 +59,17 @@ def now_and_then(real_ids: dict[str, list[str]]) -> Callable[[Any, Any], Any]:
         def real(pick: int) -> dict[str, str]:
             return {name: real_ids[name][pick % len(real_ids[name])] for name in names}
 
-        return st.one_of(strategy, st.integers(min_value=0, max_value=99).map(real))
+        def merged(drawn: tuple[Any, int]) -> Any:
+            # A real id replaces its own parameter only: a path may have others ({tag}).
+            value, pick = drawn
+
+            def merge(params: Any) -> Any:
+                return {**params, **real(pick)} if isinstance(params, dict) else real(pick)
+
+            return value.map_value(merge) if hasattr(value, "map_value") else merge(value)
+
+        return st.one_of(strategy, st.tuples(strategy, st.integers(min_value=0, max_value=99))
+                         .map(merged))
 
     return before_generate_path_parameters
 

@@ -1,0 +1,1 @@
+"""A request's review set: the documents found for it, and the reviewers' tags and citations."""
