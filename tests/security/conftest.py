@@ -6,6 +6,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -116,12 +117,38 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
         client.post("/api/v1/auth/token", data={"username": "mallory", "password": "guess-" * 3})
     lockouts = client.get("/api/v1/auth/lockouts", headers=admin).json()["items"]
     assert len(lockouts) == 1, lockouts
+    request = client.post("/api/v1/requests", headers=clerk, json={
+        "requester_name": "Pat Q. Public", "requester_email": "pat@example.org",
+        "category": "general", "description": "Parks e-mail", "channel": "web"})
+    assert request.status_code == 201, request.text
+    request_id = request.json()["id"]
+    filled = client.post(f"/api/v1/requests/{request_id}/review-set/searches", headers=clerk,
+                         json={"query": "parks"})
+    letter = client.post(f"/api/v1/requests/{request_id}/letters", headers=clerk,
+                         json={"kind": "acknowledgement"})
+    link = client.post(f"/api/v1/requests/{request_id}/links", headers=clerk)
+    for answer in (filled, letter, link):
+        assert answer.status_code in (200, 201), answer.text
+    templates = client.get("/api/v1/letter-templates", headers=clerk).json()
+    citations = client.get("/api/v1/citations", headers=clerk).json()
+    schedules = client.get("/api/v1/fee-schedules", headers=clerk).json()
     return {
+        "request_id": [request_id], "letter_id": [letter.json()["id"]],
+        "link_id": [link.json()["id"]], "token": [link.json()["token"]],
+        "template_id": [t["id"] for t in _items(templates)],
+        "citation_id": [c["id"] for c in _items(citations)],
+        "schedule_id": [f["id"] for f in _items(schedules)],
         "document_id": [hit["document"]["id"] for hit in found["hits"]],
         "job_id": [queued.json()["id"]], "root_id": [root.json()["id"]],
         "connection_id": [connection.json()["id"]], "saved_id": [saved.json()["id"]],
         "token_id": [token.json()["id"]], "lockout_id": [lockouts[0]["id"]],
     }
+
+
+def _items(listed: Any) -> list[dict[str, Any]]:
+    """A list answer's rows, whether paged ({"items": [...]}) or a plain list."""
+    rows: list[dict[str, Any]] = listed["items"] if isinstance(listed, dict) else listed
+    return rows
 
 
 def trail(database: Database) -> list[str]:
