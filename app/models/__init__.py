@@ -11,6 +11,7 @@ from app.models.ingest import (
     JobStatus,
     MailConnection,
 )
+from app.models.job import Job, JobState, Schedule
 from app.models.mail import MailStatus, OutboxMessage
 from app.models.request import Channel, RecordsRequest, RequesterCategory, RequestStatus
 from app.models.search import SavedSearch
@@ -19,8 +20,8 @@ from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Document", "DocumentKind",
-    "DocumentText", "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "JobStatus",
-    "Location", "LockKind", "Lockout", "MailConnection", "MailStatus", "OutboxMessage",
-    "RecordsRequest", "RequestStatus", "RequesterCategory", "Role", "SavedSearch",
-    "SignInFailure", "TextStatus", "User", "UserRole",
+    "DocumentText", "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "Job",
+    "JobState", "JobStatus", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
+    "OutboxMessage", "RecordsRequest", "RequestStatus", "RequesterCategory", "Role", "SavedSearch",
+    "Schedule", "SignInFailure", "TextStatus", "User", "UserRole",
 ]
