@@ -55,9 +55,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if settings.runs_in_process_worker:
+            from app import tasks
             from ingest.background import BackgroundWorker
             from ingest.runtime import Runtime
 
+            tasks.load()
             worker = BackgroundWorker(Runtime.open(settings, app.state.database))
             worker.start()
         yield
