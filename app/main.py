@@ -23,6 +23,8 @@ from app.core.settings import Settings
 from app.documents.routes import router as documents_router
 from app.health.routes import router as health_router
 from app.ingest.routes import router as ingest_router
+from app.jobs.routes import router as jobs_router
+from app.mail.routes import router as mail_router
 from app.search.routes import router as search_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
-                   search_router, apidocs_router):
+                   search_router, jobs_router, mail_router, apidocs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

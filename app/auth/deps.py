@@ -103,5 +103,7 @@ ClerkUser = Annotated[Principal, _allow(Role.clerk, Role.admin)]
 AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]
 # Those who read the records themselves: the clerk's office and the attorney's.
 ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
+# Who follow a request's paper trail (its mail and failures): the clerk's office and auditors.
+ClerkAuditorUser = Annotated[Principal, _allow(Role.clerk, Role.auditor, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
                                               scopes=[Role.clerk.value, Role.admin.value])]
