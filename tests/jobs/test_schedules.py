@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -86,3 +88,42 @@ def test_next_time_keeps_the_rhythm_unless_it_fell_behind() -> None:
     assert schedules.next_time(START, 60, START) == START + timedelta(seconds=60)
     late = START + timedelta(seconds=61)
     assert schedules.next_time(START, 60, late) == late + timedelta(seconds=60)
+
+
+def _race_in_a_process(url: str, n: int, start: Any, done: Any, results: Any) -> None:
+    """One worker process: at each step, the frozen clock all processes agree on, then a race."""
+    registry = registry_with("mail.send", 60)
+    clock = FrozenClock(START)
+    database = Database(url, clock)
+    try:
+        for step in range(STEPS):
+            clock.set(START + timedelta(seconds=60 * step))
+            start.wait(120)  # the first also waits for the slowest process to start
+            results.put(len(schedules.run_due(database, f"p{n}", registry)))
+            done.wait(120)
+    finally:
+        database.dispose()
+
+
+def test_worker_processes_racing_enqueue_each_due_time_once(frozen_db: Database) -> None:
+    context = multiprocessing.get_context("spawn")
+    start, done = context.Barrier(WORKERS + 1), context.Barrier(WORKERS + 1)
+    results = context.Queue()
+    url = frozen_db.engine.url.render_as_string(hide_password=False)
+    processes = [context.Process(target=_race_in_a_process, args=(url, n, start, done, results))
+                 for n in range(WORKERS)]
+    for process in processes:
+        process.start()
+    try:
+        for _ in range(STEPS):
+            start.wait(120)  # the first wait also covers each process's start-up
+            done.wait(120)
+    finally:
+        for process in processes:
+            process.join(60)
+    wins = [results.get(timeout=10) for _ in range(WORKERS * STEPS)]
+    assert all(process.exitcode == 0 for process in processes)
+    assert sum(wins) == STEPS
+    with frozen_db.reading() as session:
+        due = sorted(p["due_at"] for p in session.scalars(select(Job.payload)))
+    assert due == [(START + timedelta(seconds=60 * n)).isoformat() for n in range(STEPS)]
