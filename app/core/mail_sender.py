@@ -84,21 +84,25 @@ def send_due(services: Services, payload: dict[str, Any]) -> None:
     if problem:
         _say_why(services, problem, now)
         return
-    with database.reading() as session:
-        due = session.execute(
-            select(OutboxMessage.id, OutboxMessage.next_attempt_at).where(
-                OutboxMessage.status == MailStatus.queued, OutboxMessage.next_attempt_at <= now)
-            .order_by(OutboxMessage.next_attempt_at).limit(BATCH)).all()
-    for message_id, due_at in due:
-        taken = _take(services, message_id, due_at, now) if due_at is not None else None
-        if taken is None:
-            continue  # another sender has it
-        try:
-            refused = _deliver(settings, services.store, taken, now)
-        except Exception as exc:  # the server, the network or a missing blob: try again later
-            _failed(services, taken, _scrubbed(settings, f"{type(exc).__name__}: {exc}"))
-        else:
-            _sent(services, taken, refused)
+    while True:  # batch after batch, until nothing is due (a failure is due only later)
+        with database.reading() as session:
+            due = session.execute(
+                select(OutboxMessage.id, OutboxMessage.next_attempt_at).where(
+                    OutboxMessage.status == MailStatus.queued,
+                    OutboxMessage.next_attempt_at <= now)
+                .order_by(OutboxMessage.next_attempt_at).limit(BATCH)).all()
+        for message_id, due_at in due:
+            taken = _take(services, message_id, due_at, now) if due_at is not None else None
+            if taken is None:
+                continue  # another sender has it
+            try:
+                refused = _deliver(settings, services.store, taken, now)
+            except Exception as exc:  # the server, the network or a missing blob: later
+                _failed(services, taken, _scrubbed(settings, f"{type(exc).__name__}: {exc}"))
+            else:
+                _sent(services, taken, refused)
+        if len(due) < BATCH:
+            return
 
 
 def _say_why(services: Services, problem: str, now: datetime) -> None:

@@ -215,3 +215,12 @@ def test_an_attachment_missing_from_the_blob_store_is_a_recorded_failure(
     waiting = row(services, message_id)
     assert waiting.status == MailStatus.queued and "not in the blob store" in waiting.last_error
     assert inbox.received == []
+
+
+def test_one_pass_sends_more_than_a_batch(services: Services, inbox: Inbox) -> None:
+    inbox.start()
+    services = configured(services, smtp_host="127.0.0.1", smtp_port=inbox.port)
+    ids = [queue(services) for _ in range(mail_sender.BATCH + 3)]
+    mail_sender.send_due(services, {})
+    assert len(inbox.received) == len(ids)
+    assert {row(services, i).status for i in ids} == {MailStatus.sent}
