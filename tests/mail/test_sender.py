@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ssl
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -13,7 +14,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -71,8 +76,8 @@ class Inbox:
         self.received.append(envelope.content)
         return "250 OK"
 
-    def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+    def start(self, **server: Any) -> None:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **server)
         self.controller.start()
 
     def stop(self) -> None:
@@ -224,3 +229,44 @@ def test_one_pass_sends_more_than_a_batch(services: Services, inbox: Inbox) -> N
     mail_sender.send_due(services, {})
     assert len(inbox.received) == len(ids)
     assert {row(services, i).status for i in ids} == {MailStatus.sent}
+
+
+def self_signed(folder: Path) -> ssl.SSLContext:
+    """A TLS context with a certificate no certificate authority signed."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now - timedelta(days=1))
+                   .not_valid_after(now + timedelta(days=1))
+                   .sign(key, hashes.SHA256()))
+    cert, private = folder / "cert.pem", folder / "key.pem"
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, private)
+    return context
+
+
+def test_starttls_to_a_server_whose_certificate_is_not_trusted_sends_nothing(
+        services: Services, inbox: Inbox, tmp_path: Path) -> None:
+    logins: list[str] = []
+
+    def authenticator(*args: Any) -> AuthResult:
+        logins.append("tried")
+        return AuthResult(success=True)
+
+    inbox.start(tls_context=self_signed(tmp_path), require_starttls=True,
+                authenticator=authenticator, auth_require_tls=True)
+    services = configured(services, smtp_host="127.0.0.1", smtp_port=inbox.port,
+                          smtp_starttls=True, smtp_username="clerk",
+                          smtp_password=SecretStr("s3cret-pw"))
+    message_id = queue(services)
+    mail_sender.send_due(services, {})
+    waiting = row(services, message_id)
+    assert "CERTIFICATE_VERIFY_FAILED" in waiting.last_error, waiting.last_error
+    assert waiting.status == MailStatus.queued and waiting.attempts == 1
+    assert logins == [] and inbox.received == []
