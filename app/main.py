@@ -24,7 +24,9 @@ from app.documents.routes import router as documents_router
 from app.fees.routes import router as fees_router
 from app.health.routes import router as health_router
 from app.ingest.routes import router as ingest_router
+from app.jobs.routes import router as jobs_router
 from app.letters.routes import router as letters_router
+from app.mail.routes import router as mail_router
 from app.portal import logs as portal_logs
 from app.portal.routes import router as portal_router
 from app.requests.routes import router as requests_router
@@ -62,9 +64,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         worker = None
         if settings.runs_in_process_worker:
+            from app import tasks
             from ingest.background import BackgroundWorker
             from ingest.runtime import Runtime
 
+            tasks.load()
             worker = BackgroundWorker(Runtime.open(settings, app.state.database))
             worker.start()
         yield
@@ -91,7 +95,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
                    search_router, requests_router, review_router, fees_router, letters_router,
-                   portal_router, apidocs_router):
+                   portal_router, jobs_router, mail_router, apidocs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

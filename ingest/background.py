@@ -1,4 +1,5 @@
-"""The embedded deployment's one in-process worker, run beside the API.
+"""The embedded deployment's one in-process worker, run beside the API: ingest jobs,
+then the generic job queue and due periodic tasks (app.core.worker).
 
 `custodia serve` may run several API processes; only the one that holds the data
 directory's worker lock runs the worker, so there is one per data directory (SQLite
@@ -10,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import socket
 import threading
 
 from ingest import jobs
@@ -47,11 +49,15 @@ class BackgroundWorker:
 
     def _loop(self) -> None:
         runner = self.runtime.runner(worker="in-process")
+        # Leases of the generic queue need a name unique across hosts sharing a database.
+        worker = f"{socket.gethostname()}:{os.getpid()}:in-process"
         while not self.stopping.is_set():
             try:
                 job_id = jobs.claim(runner)
                 if job_id is not None:
                     jobs.run(runner, job_id)
+                    continue
+                if self.runtime.background_work(worker):
                     continue
                 self.runtime.catch_up()
             except IndexUnavailable as exc:

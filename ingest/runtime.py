@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from app.core.blobs import BlobStore
 from app.core.db import Database
 from app.core.engine import open_search_engine
+from app.core.jobs import Services
 from app.core.secrets import credentials_key
 from app.core.settings import Settings
 from app.models import MailConnection
@@ -57,6 +58,17 @@ class Runtime:
     def credentials(self) -> Fernet:
         """The key of stored mail-server passwords, read once, when an IMAP job needs it."""
         return credentials_key(self.settings)
+
+    @cached_property
+    def services(self) -> Services:
+        """What the generic job queue's handlers get (app.core.jobs)."""
+        return Services(self.settings, self.database, self.store)
+
+    def background_work(self, worker: str) -> int:
+        """Due periodic tasks and the generic job queue (mail, later domains' jobs)."""
+        from app.core.worker import work
+
+        return work(self.services, worker)
 
     def catch_up(self) -> None:
         """What a worker does when the queue is empty: retry extractions, index what waits.

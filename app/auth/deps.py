@@ -106,6 +106,8 @@ ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin
 # Those who read the CORA case files (the request, its review set, fees, letters): clerks
 # manage them, attorneys and auditors look.
 RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
+# Who follow a request's paper trail (its mail and failures): the clerk's office and auditors.
+ClerkAuditorUser = Annotated[Principal, _allow(Role.clerk, Role.auditor, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
                                               scopes=[Role.clerk.value, Role.admin.value])]
 # Review tags: clerks set any; attorneys set privileged and exempt (app.review.tags checks).

@@ -70,6 +70,16 @@ class Settings(BaseSettings):
         default=200 * 2**30, ge=1, description="An ingest job that would read more stops, failed")
     imap_connect_timeout_seconds: float = Field(default=15.0, gt=0)
     imap_read_timeout_seconds: float = Field(default=60.0, gt=0)
+    # Outbound mail (app.core.mail_sender). No host: mail stays queued and says why.
+    smtp_host: str = Field(default="", pattern=r"^[A-Za-z0-9.:\[\]-]*$",
+                           description="SMTP server for outbound mail; empty: mail stays queued")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_starttls: bool = Field(default=True, description="Upgrade to TLS before authenticating")
+    smtp_username: str = Field(default="", description="Empty: send without authenticating")
+    smtp_password: SecretStr | None = None
+    mail_from: str = Field(default="", pattern=r"^([^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+)?$",
+                           description="The From address of outbound mail, one plain address")
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("time_zone")
     @classmethod

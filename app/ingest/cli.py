@@ -109,7 +109,11 @@ def worker(
     once: Annotated[bool, typer.Option(help="Stop when the queue is empty")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between looks at an empty queue")] = 2.0,
 ) -> None:
-    """Take ingest jobs from the queue until stopped; index whatever is pending."""
+    """Take ingest jobs, then other background jobs and due periodic tasks, until stopped;
+    index whatever is pending."""
+    from app import tasks
+
+    tasks.load()
     settings = load_settings()
     runtime = Runtime.open(settings, open_database(settings))
     runner = runtime.runner()
@@ -122,6 +126,8 @@ def worker(
                 console.print(f"Job {job_id}: {job.status} {job.counts}", highlight=False)
             except jobs.LeaseLost as exc:
                 console.print(str(exc))
+            continue
+        if runtime.background_work(runner.worker):
             continue
         try:
             runtime.catch_up()

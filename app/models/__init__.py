@@ -22,6 +22,7 @@ from app.models.ingest import (
     JobStatus,
     MailConnection,
 )
+from app.models.job import Job, JobState, Schedule
 from app.models.letter import Letter, LetterKind, LetterTemplate, LetterTemplateVersion
 from app.models.mail import MailStatus, OutboxMessage
 from app.models.portal import RequestLink
@@ -41,9 +42,10 @@ __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Citation", "CitationKind", "CityClosure",
     "ClockRuleSet", "Delivery", "Document", "DocumentKind", "DocumentText", "FeePayment",
     "FeeSchedule", "FeeStatement", "FeeWaiver", "ImapFolderState", "IngestError", "IngestJob",
-    "IngestRoot", "JobStatus", "Letter", "LetterKind", "LetterTemplate", "LetterTemplateVersion",
-    "Location", "LockKind", "Lockout", "MailConnection", "MailStatus", "OutboxMessage",
-    "PaymentKind", "PaymentMethod", "RecordsRequest", "RequesterCategory", "RequestEvent",
-    "RequestLink", "RequestStatus", "ReviewSetItem", "ReviewTag", "ReviewTagName", "Role",
-    "SavedSearch", "SignInFailure", "TextStatus", "TimeEntry", "User", "UserRole",
+    "IngestRoot", "Job", "JobState", "JobStatus", "Letter", "LetterKind", "LetterTemplate",
+    "LetterTemplateVersion", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
+    "OutboxMessage", "PaymentKind", "PaymentMethod", "RecordsRequest", "RequesterCategory",
+    "RequestEvent", "RequestLink", "RequestStatus", "ReviewSetItem", "ReviewTag", "ReviewTagName",
+    "Role", "SavedSearch", "Schedule", "SignInFailure", "TextStatus", "TimeEntry", "User",
+    "UserRole",
 ]

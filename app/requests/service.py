@@ -21,6 +21,7 @@ from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.clock import clock_of
 from app.core.errors import BadRequest, Conflict
+from app.core.mail import checked_address
 from app.core.settings import Settings
 from app.core.time import as_utc
 from app.letters import service as letters
@@ -115,11 +116,18 @@ def _check_version(request: RecordsRequest, version: int) -> None:
                        "and try again.", current_version=request.version)
 
 
+def _mailable(address: str) -> str:
+    """The requester's address, refused now (400) if letters could not be sent to it later;
+    none at all is allowed (CORA lets no one demand contact details)."""
+    return checked_address(address) if address.strip() else ""
+
+
 def create(session: Session, actor: Actor, body: RequestIn, zone: ZoneInfo) -> RecordsRequest:
     """Take in a request: number it, time it by the rule set in force, audit it."""
     received_at = _check_received_at(session, body.received_at or clock_of(session).now())
     _check_assignee(session, body.assigned_to_id)
     fields = body.model_dump(exclude={"received_at"})
+    fields["requester_email"] = _mailable(fields["requester_email"])
     year = received_at.astimezone(zone).year
     for _ in range(5):  # two clerks numbering at once: the second takes the next number
         request = RecordsRequest(**fields, received_at=received_at, status=S.received,
@@ -149,6 +157,8 @@ def update(session: Session, actor: Actor, request: RecordsRequest, body: Reques
         changes["received_at"] = _check_received_at(session, changes["received_at"])
     if "assigned_to_id" in changes:
         _check_assignee(session, changes["assigned_to_id"])
+    if "requester_email" in changes:
+        changes["requester_email"] = _mailable(changes["requester_email"] or "")
     before = snapshot(request)
     for name, value in changes.items():
         setattr(request, name, value)

@@ -1,7 +1,7 @@
 """the CORA clock: rule sets, city closures, request history, extension and payment dates
 
 Revision ID: 0008_cora_clock
-Revises: 0006_requests_and_outbox
+Revises: 0007_job_queue
 Create Date: 2026-12-02 02:20:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from app.models.base import UTCDateTime
 
 revision: str = "0008_cora_clock"
-down_revision: str | None = "0006_requests_and_outbox"
+down_revision: str | None = "0007_job_queue"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

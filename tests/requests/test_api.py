@@ -61,6 +61,8 @@ def test_numbers_run_per_year_of_receipt(take_in: TakeIn) -> None:
     ({"requester_name": "  "}, 422, "requester_name"),
     ({"assigned_to_id": "00000000-0000-0000-0000-000000000000"}, 400, "assigned_to_id"),
     ({"favourite_colour": "blue"}, 422, "favourite_colour"),
+    ({"requester_email": "dana@example.org\r\nBcc: all@example.org"}, 400, "one plain address"),
+    ({"requester_email": "Dana <dana@example.org>"}, 400, "one plain address"),
 ])
 def test_bad_intake_is_refused_and_changes_nothing(
     api: TestClient, clerk_headers: Headers, database: Database, changes: dict[str, Any],

@@ -1,0 +1,29 @@
+"""One pass of the generic worker: due periodic tasks, then the job queue.
+
+`custodia worker` and the embedded deployment's in-process worker both call `work`
+between ingest jobs.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app.core import jobs, schedules
+from app.core.jobs import REGISTRY, Registry, Services
+
+BATCH = 50  # jobs per pass, so a long queue does not starve ingest
+
+
+def work(services: Services, worker: str, registry: Registry = REGISTRY,
+         limit: int = BATCH) -> int:
+    """Enqueue what is due, then run up to `limit` queued jobs; returns how many ran."""
+    schedules.run_due(services.database, worker, registry)
+    lease = timedelta(seconds=services.settings.lease_seconds)
+    ran = 0
+    while ran < limit:
+        claimed = jobs.claim(services.database, worker, lease, set(registry.handlers))
+        if claimed is None:
+            break
+        jobs.run(services, claimed, worker, registry)
+        ran += 1
+    return ran
