@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.clock import clock_of
 from app.core.settings import Settings
 from app.letters.schemas import Fees, LetterCreate
-from app.models import RecordsRequest
+from app.models import Citation, RecordsRequest, ReviewTag, ReviewTagName
 
 
 def spoken(day: date | None) -> str | None:
@@ -49,6 +50,19 @@ def extension_of(request: RecordsRequest, extra: LetterCreate) -> tuple[date | N
     return extended, reason
 
 
+def grounds_of(session: Session, request: RecordsRequest, extra: LetterCreate) -> list[dict[str, str]]:
+    """The grounds for withheld records: as the clerk gave them, else each citation the review
+    tagged an exempt or privileged document of this request with, once, in code order."""
+    if extra.grounds:
+        return [{"code": g.code, "title": g.title} for g in extra.grounds]
+    cited = session.execute(
+        select(Citation.code, Citation.title).join(ReviewTag, ReviewTag.citation_id == Citation.id)
+        .where(ReviewTag.request_id == request.id,
+               ReviewTag.tag.in_([ReviewTagName.exempt, ReviewTagName.privileged]))
+        .distinct().order_by(Citation.code))
+    return [{"code": code, "title": title} for code, title in cited]
+
+
 def letter_context(session: Session, request: RecordsRequest, extra: LetterCreate,
                    settings: Settings) -> dict[str, Any]:
     """The context of one letter about `request`; `extra` is what the clerk added."""
@@ -67,7 +81,7 @@ def letter_context(session: Session, request: RecordsRequest, extra: LetterCreat
         "due_date": spoken(request.due_date),
         "extended_due_date": spoken(extended),
         "extension_reason": reason,
-        "grounds": [{"code": g.code, "title": g.title} for g in extra.grounds],
+        "grounds": grounds_of(session, request, extra),
         "partial": extra.partial,
         "fees": fees_context(extra.fees),
         "note": extra.note.strip(),

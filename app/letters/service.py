@@ -21,7 +21,7 @@ from app.core.errors import BadRequest, NotFound
 from app.core.mail import Attachment, send_later
 from app.core.settings import Settings
 from app.letters import isolation, templates
-from app.letters.context import extension_of, letter_context
+from app.letters.context import extension_of, grounds_of, letter_context
 from app.letters.schemas import LetterCreate
 from app.letters.text import html_to_text
 from app.models import Letter, LetterKind, MailStatus, OutboxMessage, RecordsRequest
@@ -41,7 +41,7 @@ class Draft:
     context: dict[str, Any]
 
 
-def _required(request: RecordsRequest, details: LetterCreate) -> None:
+def _required(session: Session, request: RecordsRequest, details: LetterCreate) -> None:
     """What each kind of letter cannot go without."""
     if details.kind == LetterKind.extension_notice:
         extended, reason = extension_of(request, details)
@@ -53,8 +53,9 @@ def _required(request: RecordsRequest, details: LetterCreate) -> None:
         if extended <= request.due_date:
             raise BadRequest("The extended due date must come after the request's due date "
                              f"({request.due_date.isoformat()}).", field="extended_due_date")
-    if details.kind == LetterKind.denial and not details.grounds:
-        raise BadRequest("A denial must cite each ground for withholding: send `grounds`.", field="grounds")
+    if details.kind == LetterKind.denial and not grounds_of(session, request, details):
+        raise BadRequest("A denial must cite each ground for withholding: tag the withheld records "
+                         "exempt with their citation, or send `grounds`.", field="grounds")
     if details.kind == LetterKind.fee_estimate and details.fees is None:
         raise BadRequest("A fee estimate needs its amounts: send `fees`.", field="fees")
 
@@ -62,7 +63,7 @@ def _required(request: RecordsRequest, details: LetterCreate) -> None:
 def draft_letter(session: Session, settings: Settings, request_id: uuid.UUID, details: LetterCreate) -> Draft:
     """The letter rendered from the current template of its kind, and its PDF."""
     request = records_request(session, request_id)
-    _required(request, details)
+    _required(session, request, details)
     _, version = templates.for_kind(session, details.kind)
     context = letter_context(session, request, details, settings)
     subject, html, pdf = isolation.run("draw", version.subject_template, version.body_template, context)

@@ -137,6 +137,11 @@ def test_a_request_from_intake_to_its_closing_letter(
         ok(api.post(f"{url}/transitions", headers=as_clerk, json={
             "to": "partially_denied", "reason": "one record withheld under (3)(a)(IV)",
             "version": paid["version"]}))
+        # The partial denial cites the ground the attorney tagged, without being told it again.
+        denial = ok(api.post(f"{url}/letters", headers=as_clerk,
+                             json={"kind": "denial", "partial": True}), 201)
+        denied = api.get(f"{url}/letters/{denial['id']}.html", headers=as_clerk).text
+        assert "24-72-204(3)(a)(IV)" in denied
         closing = ok(api.post(f"{url}/letters", headers=as_clerk, json={"kind": "closing"}), 201)
         assert closing["delivery"] == "queued"
 
@@ -147,7 +152,7 @@ def test_a_request_from_intake_to_its_closing_letter(
     with app.state.database.reading() as session:
         mail = {m.subject: m for m in session.scalars(
             select(OutboxMessage).where(OutboxMessage.about_id == request_id))}
-        assert len(mail) == 2  # the acknowledgement and the closing letter
+        assert len(mail) == 3  # the acknowledgement, the partial denial, the closing letter
         sent = mail[closing["subject"]]
         assert sent.status == "sent", sent.last_error
         message_id = sent.message_id
