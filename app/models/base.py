@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +40,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def text_enum(kind: type[enum.Enum], name: str, length: int = 16) -> Enum:
+    """An enum stored as its value's text on both backends (no native type to migrate)."""
+    return Enum(kind, name=name, native_enum=False, length=length, validate_strings=True)
 
 
 class Base(DeclarativeBase):

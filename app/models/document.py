@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class Blob(Base):
@@ -35,9 +35,6 @@ class TextStatus(enum.StrEnum):
     failed = "failed"  # quarantined: see extract_error; retried when retryable
 
 
-def _enum(kind: type[enum.Enum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=16, validate_strings=True)
-
 
 class Document(UUIDKey, Timestamped, Base):
     """What a person sees and cites. Top-level documents are deduplicated; children never are."""
@@ -45,7 +42,7 @@ class Document(UUIDKey, Timestamped, Base):
     __tablename__ = "documents"
     __table_args__ = (Index("ix_documents_pending_index", "indexed_at"),)
 
-    kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind, "document_kind"))
+    kind: Mapped[DocumentKind] = mapped_column(text_enum(DocumentKind, "document_kind"))
     family_id: Mapped[uuid.UUID] = mapped_column(index=True)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
@@ -67,7 +64,7 @@ class Document(UUIDKey, Timestamped, Base):
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
     thread_id: Mapped[str] = mapped_column(String(64), default="", index=True)
     voicemail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    text_status: Mapped[TextStatus] = mapped_column(_enum(TextStatus, "text_status"))
+    text_status: Mapped[TextStatus] = mapped_column(text_enum(TextStatus, "text_status"))
     extract_error: Mapped[str] = mapped_column(Text, default="")
     extract_attempts: Mapped[int] = mapped_column(default=0)
     # Pending for the search index while indexed_at is empty. Every change the index copy

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 Money = Numeric(12, 2, asdecimal=True)
 
@@ -44,9 +43,6 @@ class PaymentMethod(enum.StrEnum):
     online = "online"
     other = "other"
 
-
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=16, validate_strings=True)
 
 
 class FeeSchedule(UUIDKey, Timestamped, Base):
@@ -92,7 +88,7 @@ class FeeStatement(UUIDKey, Timestamped, Base):
     documents: Mapped[int] = mapped_column(Integer)  # review set size (estimates)
     minutes: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer)
-    delivery: Mapped[Delivery] = mapped_column(_enum(Delivery, "fee_delivery"))
+    delivery: Mapped[Delivery] = mapped_column(text_enum(Delivery, "fee_delivery"))
     amount: Mapped[Decimal] = mapped_column(Money)
     lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     issued_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -103,9 +99,9 @@ class FeePayment(UUIDKey, Timestamped, Base):
     __tablename__ = "fee_payments"
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("records_requests.id"), index=True)
-    kind: Mapped[PaymentKind] = mapped_column(_enum(PaymentKind, "fee_payment_kind"))
+    kind: Mapped[PaymentKind] = mapped_column(text_enum(PaymentKind, "fee_payment_kind"))
     amount: Mapped[Decimal] = mapped_column(Money)
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "fee_payment_method"))
+    method: Mapped[PaymentMethod] = mapped_column(text_enum(PaymentMethod, "fee_payment_method"))
     reference: Mapped[str] = mapped_column(String(200), default="")  # check number, receipt
     received_at: Mapped[datetime]
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -7,10 +7,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class JobStatus(enum.StrEnum):
@@ -27,7 +27,7 @@ class IngestJob(UUIDKey, Timestamped, Base):
     # {"type": "path", "paths": [...]} or {"type": "imap", "host": ..., ...}
     source: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[JobStatus] = mapped_column(
-        Enum(JobStatus, name="job_status", native_enum=False, length=16, validate_strings=True),
+        text_enum(JobStatus, "job_status"),
         index=True,
     )
     requested_by: Mapped[str] = mapped_column(String(200))

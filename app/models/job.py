@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, Index, String, Text
+from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class JobState(enum.StrEnum):
@@ -26,7 +26,7 @@ class Job(UUIDKey, Timestamped, Base):
     kind: Mapped[str] = mapped_column(String(100), index=True)  # names its handler
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[JobState] = mapped_column(
-        Enum(JobState, name="job_state", native_enum=False, length=16, validate_strings=True))
+        text_enum(JobState, "job_state"))
     attempts: Mapped[int] = mapped_column(default=0)
     max_attempts: Mapped[int] = mapped_column(default=5)
     run_after: Mapped[datetime]

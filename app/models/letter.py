@@ -6,10 +6,10 @@ import enum
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class LetterKind(enum.StrEnum):
@@ -20,8 +20,7 @@ class LetterKind(enum.StrEnum):
     closing = "closing"
 
 
-LETTER_KIND_TYPE = Enum(LetterKind, name="letter_kind", native_enum=False, length=24,
-                        validate_strings=True)
+LETTER_KIND_TYPE = text_enum(LetterKind, "letter_kind", 24)
 
 
 class LetterTemplate(UUIDKey, Timestamped, Base):

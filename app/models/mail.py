@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class MailStatus(enum.StrEnum):
@@ -31,7 +31,7 @@ class OutboxMessage(UUIDKey, Timestamped, Base):
     about_type: Mapped[str] = mapped_column(String(40), default="", index=True)
     about_id: Mapped[str] = mapped_column(String(64), default="", index=True)
     status: Mapped[MailStatus] = mapped_column(
-        Enum(MailStatus, name="mail_status", native_enum=False, length=16, validate_strings=True),
+        text_enum(MailStatus, "mail_status"),
         index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)

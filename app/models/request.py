@@ -7,10 +7,10 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class RequesterCategory(enum.StrEnum):
@@ -38,9 +38,6 @@ class RequestStatus(enum.StrEnum):
     closed = "closed"
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=24, validate_strings=True)
-
 
 class RecordsRequest(UUIDKey, Timestamped, Base):
     """One request: who asked, for what, when, and where its clock stands.
@@ -57,14 +54,15 @@ class RecordsRequest(UUIDKey, Timestamped, Base):
     requester_email: Mapped[str] = mapped_column(String(320), default="")
     requester_contact: Mapped[str] = mapped_column(Text, default="")  # phone, postal address
     requester_organization: Mapped[str] = mapped_column(String(200), default="")
-    category: Mapped[RequesterCategory] = mapped_column(_enum(RequesterCategory, "requester_category"))
+    category: Mapped[RequesterCategory] = mapped_column(
+        text_enum(RequesterCategory, "requester_category", 24))
     description: Mapped[str] = mapped_column(Text)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "request_channel"))
+    channel: Mapped[Channel] = mapped_column(text_enum(Channel, "request_channel", 24))
     received_at: Mapped[datetime] = mapped_column(index=True)
     assigned_to_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"))
     departments: Mapped[list[str]] = mapped_column(JSON, default=list)
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"),
+    status: Mapped[RequestStatus] = mapped_column(text_enum(RequestStatus, "request_status", 24),
                                                   index=True)
     # The clock's answer, kept so it can be explained again as it was computed.
     due_date: Mapped[date] = mapped_column(index=True)
@@ -94,8 +92,8 @@ class RequestEvent(UUIDKey, Base):
         ForeignKey("records_requests.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the request: the order
     from_status: Mapped[RequestStatus | None] = mapped_column(
-        _enum(RequestStatus, "request_event_from"))
-    to_status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_event_to"))
+        text_enum(RequestStatus, "request_event_from", 24))
+    to_status: Mapped[RequestStatus] = mapped_column(text_enum(RequestStatus, "request_event_to", 24))
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
     actor_id: Mapped[uuid.UUID | None]

@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class CitationKind(enum.StrEnum):
@@ -25,9 +25,6 @@ class ReviewTagName(enum.StrEnum):
     needs_redaction = "needs_redaction"
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
-    return Enum(kind, name=name, native_enum=False, length=24, validate_strings=True)
-
 
 class Citation(UUIDKey, Timestamped, Base):
     """A ground to withhold, as the city's attorney maintains it (C.R.S. 24-72-204 and others)."""
@@ -36,7 +33,7 @@ class Citation(UUIDKey, Timestamped, Base):
 
     code: Mapped[str] = mapped_column(String(60), unique=True)  # "24-72-204(3)(a)(IV)"
     title: Mapped[str] = mapped_column(Text)
-    kind: Mapped[CitationKind] = mapped_column(_enum(CitationKind, "citation_kind"))
+    kind: Mapped[CitationKind] = mapped_column(text_enum(CitationKind, "citation_kind", 24))
     note: Mapped[str] = mapped_column(Text, default="")
     effective_from: Mapped[date]
     retired_on: Mapped[date | None]  # cited no more from this day on
@@ -68,7 +65,7 @@ class ReviewTag(UUIDKey, Timestamped, Base):
 
     request_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("records_requests.id"), index=True)
     document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("documents.id"), index=True)
-    tag: Mapped[ReviewTagName] = mapped_column(_enum(ReviewTagName, "review_tag"))
+    tag: Mapped[ReviewTagName] = mapped_column(text_enum(ReviewTagName, "review_tag", 24))
     citation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("citations.id"))
     citation_code: Mapped[str] = mapped_column(String(60), default="")  # as it was cited
     note: Mapped[str] = mapped_column(Text, default="")

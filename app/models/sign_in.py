@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Enum, Index, String, UniqueConstraint, and_
+from sqlalchemy import ColumnElement, Index, String, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, UUIDKey
+from app.models.base import Base, UUIDKey, text_enum
 
 
 class LockKind(enum.StrEnum):
@@ -16,8 +16,7 @@ class LockKind(enum.StrEnum):
     address = "address"  # the client address, across usernames
 
 
-LOCK_KIND_TYPE = Enum(LockKind, name="lock_kind", native_enum=False, length=16,
-                      validate_strings=True)
+LOCK_KIND_TYPE = text_enum(LockKind, "lock_kind")
 
 
 class SignInFailure(UUIDKey, Base):

@@ -6,10 +6,10 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Timestamped, UUIDKey
+from app.models.base import Base, Timestamped, UUIDKey, text_enum
 
 
 class Role(enum.StrEnum):
@@ -19,7 +19,7 @@ class Role(enum.StrEnum):
     admin = "admin"
 
 
-ROLE_TYPE = Enum(Role, name="role", native_enum=False, length=16, validate_strings=True)
+ROLE_TYPE = text_enum(Role, "role")
 
 
 class User(UUIDKey, Timestamped, Base):
