@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
@@ -15,6 +15,7 @@ from app.audit.routes import router as audit_router
 from app.auth.routes import router as auth_router
 from app.core.clock import Clock
 from app.core.db import Database
+from app.core.deps import only_known_query_parameters
 from app.core.engine import open_search_engine
 from app.core.errors import install_error_handlers
 from app.core.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # Served by app.apidocs from files shipped with the app, not from a CDN.
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(only_known_query_parameters)],
     )
     app.state.settings = settings
     # Resolved once, here: a bad key stops the app before it answers anyone.

@@ -11,10 +11,13 @@ from typing import Annotated
 
 from cryptography.fernet import Fernet
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from pydantic import SecretStr
 from sqlalchemy.orm import Session
 
 from app.core.db import Database
+from app.core.errors import BadRequest
 from app.core.settings import Settings
 from search.engines import SearchEngine
 
@@ -56,6 +59,40 @@ def get_read_session(database: Annotated[Database, Depends(get_database)]) -> It
     side; its audit entry is appended in one short write when it returns."""
     with database.reading() as session:
         yield session
+
+
+class UnknownQueryParameter(BadRequest):
+    code = "unknown_query_parameter"
+
+
+def _query_names_of(dependant: Dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names_of(sub)
+    return names
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route takes, worked out once and kept on the route."""
+    names: frozenset[str] | None = getattr(route, "_custodia_query_names", None)
+    if names is None:
+        names = frozenset(_query_names_of(route.dependant))
+        route._custodia_query_names = names  # type: ignore[attr-defined]
+    return names
+
+
+async def only_known_query_parameters(request: Request) -> None:
+    """Refuse a query parameter the operation does not take: a mistyped filter
+    (`?stauts=closed`) must not silently answer as if there were no filter."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise UnknownQueryParameter(f"Unknown query parameter: {', '.join(unknown)[:200]}. "
+                                    f"This operation takes: {takes}.")
 
 
 def client_address(request: Request) -> str:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi.testclient import TestClient
+
+from app.models import Role, User
+from tests.conftest import MakeUser
 
 
 def test_unknown_routes_answer_problem_json(client: TestClient) -> None:
@@ -47,3 +52,19 @@ def test_unsafe_request_ids_are_replaced(client: TestClient) -> None:
     response = client.get("/api/v1/health", headers={"X-Request-ID": "bad id\twith spaces"})
     assert response.headers["x-request-id"] != "bad id\twith spaces"
     assert len(response.headers["x-request-id"]) == 32
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(
+    client: TestClient, make_user: MakeUser, sign_in: Callable[[User], dict[str, str]]
+) -> None:
+    """A mistyped filter must not answer as if there were no filter."""
+    clerk = sign_in(make_user(Role.clerk))
+    assert client.get("/api/v1/requests?status=closed", headers=clerk).status_code == 200
+    answer = client.get("/api/v1/requests?stauts=closed", headers=clerk)
+    assert answer.status_code == 400
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["code"] == "unknown_query_parameter"
+    assert "stauts" in problem["detail"] and "status" in problem["detail"]
+    paged = client.get("/api/v1/audit?limit=5&offest=5", headers=clerk)
+    assert paged.status_code in (400, 403)  # a clerk may not read the trail; either way not 200
