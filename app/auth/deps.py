@@ -110,5 +110,3 @@ RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.audi
 ClerkAuditorUser = Annotated[Principal, _allow(Role.clerk, Role.auditor, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
                                               scopes=[Role.clerk.value, Role.admin.value])]
-# Review tags: clerks set any; attorneys set privileged and exempt (app.review.tags checks).
-TagSetter = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]

@@ -23,13 +23,6 @@ def spoken(day: date | None) -> str | None:
     return f"{day:%B} {day.day}, {day.year}" if day else None
 
 
-def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
 def _money(value: object) -> str:
     return f"{value:.2f}"
 

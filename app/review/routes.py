@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import select
 
-from app.auth.deps import AdminUser, ClerkUser, RequestReader, TagSetter
+from app.auth.deps import AdminUser, ClerkUser, RequestReader, ReviewerUser
 from app.core.deps import EngineDep, ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep, paginate
 from app.models import Citation, ReviewTagName
@@ -70,7 +70,7 @@ def list_review_set(request_id: uuid.UUID, _: RequestReader, session: ReadSessio
 
 
 @router.post(f"{SET}/tags", response_model=TaggedOut)
-def tag_documents(request_id: uuid.UUID, body: TagIn, reviewer: TagSetter, session: SessionDep,
+def tag_documents(request_id: uuid.UUID, body: TagIn, reviewer: ReviewerUser, session: SessionDep,
                   settings: SettingsDep, engine: EngineDep) -> TaggedOut:
     """Tag documents of the review set, listed or matched by a query. Clerks set every tag;
     attorneys set privileged and exempt. exempt needs a citation in force."""
@@ -80,7 +80,7 @@ def tag_documents(request_id: uuid.UUID, body: TagIn, reviewer: TagSetter, sessi
 
 @router.delete(f"{SET}/documents/{{document_id}}/tags/{{tag}}", status_code=204)
 def remove_tag(request_id: uuid.UUID, document_id: uuid.UUID, tag: ReviewTagName,
-               reviewer: TagSetter, session: SessionDep) -> Response:
+               reviewer: ReviewerUser, session: SessionDep) -> Response:
     request = records_request(session, request_id)
     tags.remove_tag(session, reviewer, request, document_id, tag)
     return Response(status_code=204)
