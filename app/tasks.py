@@ -11,3 +11,4 @@ from __future__ import annotations
 def load() -> None:
     """Register every handler (importing a module twice registers nothing twice)."""
     import app.core.mail_sender  # noqa: F401 - "mail.send", every minute
+    import ingest.tasks  # noqa: F401 - "ingest", "index.pending", "extract.retry"

@@ -1,5 +1,5 @@
-"""The embedded deployment's one in-process worker, run beside the API: ingest jobs,
-then the generic job queue and due periodic tasks (app.core.worker).
+"""The embedded deployment's one in-process worker, run beside the API: the job queue
+and its periodic tasks (app.core.worker), ingest jobs among them.
 
 `custodia serve` may run several API processes; only the one that holds the data
 directory's worker lock runs the worker, so there is one per data directory (SQLite
@@ -14,9 +14,7 @@ import os
 import socket
 import threading
 
-from ingest import jobs
 from ingest.runtime import Runtime
-from search.documents import IndexUnavailable
 
 log = logging.getLogger("custodia.worker")
 
@@ -36,7 +34,7 @@ class BackgroundWorker:
             fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self.lock)
-            log.info("another API process runs this data directory's ingest worker")
+            log.info("another API process runs this data directory's worker")
             return False
         self.thread.start()
         return True
@@ -48,20 +46,12 @@ class BackgroundWorker:
             os.close(self.lock)  # the lock goes with it
 
     def _loop(self) -> None:
-        runner = self.runtime.runner(worker="in-process")
-        # Leases of the generic queue need a name unique across hosts sharing a database.
+        # A lease names its worker uniquely across hosts sharing a database.
         worker = f"{socket.gethostname()}:{os.getpid()}:in-process"
         while not self.stopping.is_set():
             try:
-                job_id = jobs.claim(runner)
-                if job_id is not None:
-                    jobs.run(runner, job_id)
+                if self.runtime.work(worker):
                     continue
-                if self.runtime.background_work(worker):
-                    continue
-                self.runtime.catch_up()
-            except IndexUnavailable as exc:
-                log.warning("search index unreachable, will retry: %s", exc)
             except Exception:  # a worker logs and goes on; it never takes the API down
                 log.exception("in-process worker pass failed")
             self.stopping.wait(self.poll_seconds)

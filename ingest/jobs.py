@@ -1,11 +1,15 @@
-"""The ingest queue: jobs in the database, claimed with leases, run in checkpointed batches.
+"""Ingest jobs: run on the one job queue (kind "ingest"), in checkpointed batches.
 
-On PostgreSQL, workers claim with `FOR UPDATE SKIP LOCKED`, so several workers
-on one queue never take the same job; on SQLite the write lock serializes the
-claim. A worker renews its lease at every batch; a killed worker's lease
-expires and another worker resumes the job from its checkpoint. Items handled
-before the checkpoint are skipped; an item handled after it but before the
-crash is found by its location and not stored twice.
+Creating an ingest job enqueues its queue job in the same transaction. Whichever
+worker claims that queue job holds its lease (app.core.jobs) and renews it in the
+transaction of every batch; a killed worker's lease expires and another worker
+resumes the job from its checkpoint. Items handled before the checkpoint are
+skipped; an item handled after it but before the crash is found by its location and
+not stored twice. A source that fails (unreadable, over budget) fails the ingest job
+at once; only a worker that dies is retried, up to MAX_ATTEMPTS.
+
+`run_now` runs one job in the calling process (`custodia ingest`, the demo), taking
+its queue job's lease like any worker.
 """
 
 from __future__ import annotations
@@ -17,14 +21,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.core import audit
+from app.core import jobs as queue
 from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.clock import clock_of
 from app.core.db import Database
+from app.core.errors import Conflict
 from app.models import IngestJob, JobStatus
 from ingest.items import SourceItem
 from ingest.pipeline import Context, Outcome, families_by_key, ingest_batch, known_locations
@@ -32,7 +37,8 @@ from ingest.prepare import Extract, prepare, read_batch
 from ingest.sources.registry import Accounts, open_sources
 
 BATCH = 100
-MAX_ATTEMPTS = 5
+MAX_ATTEMPTS = 5  # workers that may die on one job before it fails
+KIND = "ingest"
 Progress = Callable[[SourceItem, Outcome], None]
 
 
@@ -41,7 +47,7 @@ class Runner:
     database: Database
     store: BlobStore
     extract: Extract
-    worker: str
+    worker: str  # the name run_now claims under
     lease: timedelta = timedelta(minutes=5)
     after_batch: Callable[[], None] | None = None  # e.g. index what the batch stored
     accounts: Accounts | None = None  # mail connections, for IMAP sources
@@ -58,10 +64,13 @@ def public_source(source: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_job(session: Session, actor: Actor, custodian: str, source: dict[str, Any]) -> IngestJob:
+    """A new ingest job, queued for a worker in the caller's transaction."""
     if source.get("type") != "imap":
         open_sources(source)  # refuse a bad source now, not in a worker later
-    job = IngestJob(custodian=custodian, source=source, status=JobStatus.queued,
-                    requested_by=actor.name, checkpoint={}, counts={})
+    job_id = uuid.uuid4()
+    queued = queue.enqueue(session, KIND, {"ingest_job": str(job_id)}, max_attempts=MAX_ATTEMPTS)
+    job = IngestJob(id=job_id, custodian=custodian, source=source, status=JobStatus.queued,
+                    requested_by=actor.name, queue_job_id=queued.id, checkpoint={}, counts={})
     session.add(job)
     session.flush()
     audit.record(session, actor, "ingest.job_create", "ingest_job", job.id,
@@ -69,40 +78,49 @@ def create_job(session: Session, actor: Actor, custodian: str, source: dict[str,
     return job
 
 
-def claim(runner: Runner, job_id: uuid.UUID | None = None) -> uuid.UUID | None:
-    """Take the oldest claimable job (or the given one): queued, or running with a dead lease."""
-    now = runner.database.clock.now()
+def _actor(worker: str) -> Actor:
+    return Actor(f"worker:{worker}", "local", uuid.uuid4().hex)
+
+
+def _start(runner: Runner, claimed: queue.Claimed) -> uuid.UUID | None:
+    """Mark the ingest job running for this attempt; None if it has nothing left to do."""
+    job_id = uuid.UUID(claimed.payload["ingest_job"])
     with runner.database.transaction() as session:
-        query = select(IngestJob).where(or_(
-            IngestJob.status == JobStatus.queued,
-            and_(IngestJob.status == JobStatus.running, IngestJob.lease_expires_at < now),
-        )).order_by(IngestJob.created_at).limit(1)
-        if job_id is not None:
-            query = query.where(IngestJob.id == job_id)
-        if runner.database.backend == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        job = session.scalar(query)
-        if job is None:
+        job = session.get(IngestJob, job_id)
+        if job is None or job.status not in (JobStatus.queued, JobStatus.running):
             return None
-        before = {"status": job.status, "lease_owner": job.lease_owner}
-        job.attempts += 1
-        if job.attempts > MAX_ATTEMPTS:
-            job.status, job.error = JobStatus.failed, f"gave up after {MAX_ATTEMPTS} attempts"
-        else:
-            job.status, job.lease_owner = JobStatus.running, runner.worker
-            job.lease_expires_at = now + runner.lease
-        audit.record(session, _actor(runner), "ingest.job_claim", "ingest_job", job.id,
-                     before=before, after={"status": job.status, "lease_owner": job.lease_owner,
-                                           "attempt": job.attempts})
-        return job.id if job.status == JobStatus.running else None
+        claimed.renew(session)
+        before = {"status": job.status, "attempts": job.attempts}
+        job.status, job.attempts = JobStatus.running, claimed.attempt
+        audit.record(session, _actor(claimed.worker), "ingest.job_claim", "ingest_job", job.id,
+                     before=before, after={"status": job.status, "attempts": job.attempts,
+                                           "queue_job": str(claimed.id)})
+        return job.id
 
 
-def _actor(runner: Runner) -> Actor:
-    return Actor(f"worker:{runner.worker}", "local", uuid.uuid4().hex)
+def run_now(runner: Runner, job_id: uuid.UUID, progress: Progress | None = None) -> IngestJob:
+    """Run one ingest job here and now, to its end; Conflict if a worker holds it."""
+    with runner.database.reading() as session:
+        queue_job_id = session.get_one(IngestJob, job_id).queue_job_id
+    claimed = None if queue_job_id is None else queue.claim(
+        runner.database, runner.worker, runner.lease, job_id=queue_job_id)
+    if claimed is None:
+        raise Conflict(f"ingest job {job_id} is not waiting: a worker runs it, or it ended")
+    job = run(runner, claimed, progress)
+    queue.finish(runner.database, claimed, "")
+    return job
 
 
-class LeaseLost(Exception):
-    """Another worker took the job over (our lease had expired)."""
+def on_dead(session: Session, payload: dict[str, Any], error: str) -> None:
+    """The queue buried an ingest job's queue job (its workers kept dying): it failed."""
+    job = session.get(IngestJob, uuid.UUID(payload["ingest_job"]))
+    if job is None or job.status not in (JobStatus.queued, JobStatus.running):
+        return
+    before = {"status": job.status}
+    job.status, job.error = JobStatus.failed, f"gave up after {job.attempts} attempts: {error}"
+    job.finished_at = clock_of(session).now()
+    audit.record(session, _actor("queue"), "ingest.job_failed", "ingest_job", job.id,
+                 before=before, after={"status": job.status, "error": job.error})
 
 
 class OverBudget(Exception):
@@ -117,8 +135,15 @@ def _over_budget(runner: Runner, counts: Counter[str], batch: list[SourceItem],
     return counts["bytes"] + pending > runner.max_bytes
 
 
-def run(runner: Runner, job_id: uuid.UUID, progress: Progress | None = None) -> IngestJob:
-    """Process a claimed job to the end, batch by batch."""
+def run(runner: Runner, claimed: queue.Claimed, progress: Progress | None = None) -> IngestJob:
+    """Process the ingest job of a claimed queue job to the end, batch by batch.
+
+    Raises app.core.jobs.LeaseLost when another worker took the job over.
+    """
+    job_id = _start(runner, claimed)
+    if job_id is None:
+        with runner.database.reading() as session:
+            return session.get_one(IngestJob, uuid.UUID(claimed.payload["ingest_job"]))
     with runner.database.transaction() as session:
         job = session.get_one(IngestJob, job_id)
         custodian, spec = job.custodian, job.source
@@ -135,27 +160,30 @@ def run(runner: Runner, job_id: uuid.UUID, progress: Progress | None = None) -> 
                 if position <= done and not source.stateful:
                     continue  # handled before a restart
                 if _over_budget(runner, counts, batch, item):
-                    _commit_batch(runner, job_id, custodian, source, batch, position - 1, counts,
-                                  progress)
+                    _commit_batch(runner, claimed, job_id, custodian, source, batch,
+                                  position - 1, counts, progress)
                     raise OverBudget(f"stopped: this job may read at most {runner.max_bytes:,} "
                                      "bytes (CUSTODIA_INGEST_JOB_MAX_BYTES); what it read "
                                      "before the limit is kept")
                 batch.append(item)
                 if len(batch) >= BATCH:
-                    _commit_batch(runner, job_id, custodian, source, batch, position, counts,
-                                  progress)
+                    _commit_batch(runner, claimed, job_id, custodian, source, batch,
+                                  position, counts, progress)
                     batch = []
-            _commit_batch(runner, job_id, custodian, source, batch, position, counts, progress)
-    except LeaseLost:
+            _commit_batch(runner, claimed, job_id, custodian, source, batch, position, counts,
+                          progress)
+    except queue.LeaseLost:
         raise
     except OverBudget as exc:
-        return _finish(runner, job_id, JobStatus.failed, counts, str(exc))
+        return _finish(runner, claimed, job_id, JobStatus.failed, counts, str(exc))
     except Exception as exc:  # the source itself failed: the job fails, visibly
-        return _finish(runner, job_id, JobStatus.failed, counts, f"{type(exc).__name__}: {exc}")
-    return _finish(runner, job_id, JobStatus.done, counts, "")
+        return _finish(runner, claimed, job_id, JobStatus.failed, counts,
+                       f"{type(exc).__name__}: {exc}")
+    return _finish(runner, claimed, job_id, JobStatus.done, counts, "")
 
 
-def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any,
+def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, custodian: str,
+                  source: Any,
                   batch: list[SourceItem], position: int, counts: Counter[str],
                   progress: Progress | None) -> None:
     outcomes: list[tuple[SourceItem, Outcome]] = []
@@ -165,9 +193,8 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
         stored = families_by_key(session, [r.key for r in reads.values() if r.key])
     prepare(reads, set(stored), runner.store, runner.extract)
     with runner.database.transaction() as session:
+        claimed.renew(session)  # first: a batch never commits under a lost lease
         job = session.get_one(IngestJob, job_id)
-        if job.lease_owner != runner.worker:
-            raise LeaseLost(f"job {job_id} is now run by {job.lease_owner}")
         runner.store.attach(session)
         context = Context(session, runner.store, runner.extract, custodian, source.name, job_id)
         for item, outcome in zip(batch, ingest_batch(context, batch, reads), strict=True):
@@ -179,9 +206,8 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
         runner.store.sync()
         job.checkpoint = {"items": position}
         job.counts = dict(counts)
-        job.lease_expires_at = clock_of(session).now() + runner.lease
         if context.new_documents:
-            audit.record(session, _actor(runner), "ingest.documents_add", "ingest_job", job_id,
+            audit.record(session, _actor(claimed.worker), "ingest.documents_add", "ingest_job", job_id,
                          custodian=custodian, source=source.name,
                          documents=[str(d) for d in context.new_documents])
     if progress is not None:
@@ -191,14 +217,15 @@ def _commit_batch(runner: Runner, job_id: uuid.UUID, custodian: str, source: Any
         runner.after_batch()
 
 
-def _finish(runner: Runner, job_id: uuid.UUID, status: JobStatus, counts: Counter[str],
-            error: str) -> IngestJob:
+def _finish(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, status: JobStatus,
+            counts: Counter[str], error: str) -> IngestJob:
     with runner.database.transaction() as session:
+        claimed.renew(session)
         job = session.get_one(IngestJob, job_id)
         before = {"status": job.status}
         job.status, job.error, job.counts = status, error, dict(counts)
-        job.finished_at, job.lease_owner, job.lease_expires_at = clock_of(session).now(), "", None
-        audit.record(session, _actor(runner), f"ingest.job_{status.value}", "ingest_job", job_id,
+        job.finished_at = clock_of(session).now()
+        audit.record(session, _actor(claimed.worker), f"ingest.job_{status.value}", "ingest_job", job_id,
                      before=before, after={"status": status, "counts": dict(counts),
                                            "error": error})
         return job

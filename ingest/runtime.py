@@ -54,6 +54,13 @@ class Runtime:
             engine=open_search_engine(settings),
         )
 
+    @classmethod
+    def of(cls, services: Services) -> Runtime:
+        """A job handler's runtime, over its worker's database and store (an engine is
+        cheap to open: a folder, or an Elasticsearch client)."""
+        return cls(services.settings, services.database, services.store,
+                   open_search_engine(services.settings))
+
     @cached_property
     def credentials(self) -> Fernet:
         """The key of stored mail-server passwords, read once, when an IMAP job needs it."""
@@ -61,25 +68,14 @@ class Runtime:
 
     @cached_property
     def services(self) -> Services:
-        """What the generic job queue's handlers get (app.core.jobs)."""
+        """What the job queue's handlers get (app.core.jobs)."""
         return Services(self.settings, self.database, self.store)
 
-    def background_work(self, worker: str) -> int:
-        """Due periodic tasks and the generic job queue (mail, later domains' jobs)."""
+    def work(self, worker: str) -> int:
+        """One pass of a worker over the job queue (app.core.worker.work)."""
         from app.core.worker import work
 
         return work(self.services, worker)
-
-    def catch_up(self) -> None:
-        """What a worker does when the queue is empty: retry extractions, index what waits.
-
-        Raises IndexUnavailable when the search engine does not answer.
-        """
-        from ingest.indexer import index_pending
-        from ingest.retry import retry_extractions
-
-        retry_extractions(self.database, self.store, make_extract(self.settings))
-        index_pending(self.database, self.engine, self.settings.time_zone)
 
     def runner(self, worker: str | None = None, lease_seconds: float | None = None) -> Runner:
         from ingest.indexer import index_pending

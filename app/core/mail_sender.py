@@ -32,7 +32,7 @@ from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.clock import clock_of
 from app.core.hashing import sha256
-from app.core.jobs import REGISTRY, Services
+from app.core.jobs import REGISTRY, Claimed, Services
 from app.core.settings import Settings
 from app.models import MailStatus, OutboxMessage
 
@@ -76,7 +76,7 @@ class Taken:
     attempt: int
 
 
-def send_due(services: Services, payload: dict[str, Any]) -> None:
+def send_due(services: Services, job: Claimed) -> None:
     """Send every message due now; what fails waits for its next attempt."""
     database, settings = services.database, services.settings
     now = database.clock.now()

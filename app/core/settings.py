@@ -60,9 +60,9 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=500, ge=1)
     service_timeout_seconds: float = Field(default=5.0, gt=0)
     in_process_worker: bool | None = Field(
-        default=None, description="Run an ingest worker inside the API; default: with SQLite"
+        default=None, description="Run the job worker inside the API; default: with SQLite"
     )
-    lease_seconds: float = Field(default=300.0, gt=0, description="An ingest worker's job lease")
+    lease_seconds: float = Field(default=300.0, gt=0, description="A worker's lease on a job")
     web_workers: int | None = Field(
         default=None, ge=1, description="API processes `custodia serve` runs; default: CPU cores")
     upload_max_bytes: int = Field(default=10 * 2**30, ge=1, description="Largest upload a clerk may send")

@@ -1,7 +1,7 @@
-"""One pass of the generic worker: due periodic tasks, then the job queue.
+"""One pass of a worker: due periodic tasks, then the job queue (ingest, index, mail...).
 
-`custodia worker` and the embedded deployment's in-process worker both call `work`
-between ingest jobs.
+`custodia worker` and the embedded deployment's in-process worker both loop over
+`work`, and nothing else.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import timedelta
 from app.core import jobs, schedules
 from app.core.jobs import REGISTRY, Registry, Services
 
-BATCH = 50  # jobs per pass, so a long queue does not starve ingest
+BATCH = 50  # jobs per pass, so periodic tasks come due between them
 
 
 def work(services: Services, worker: str, registry: Registry = REGISTRY,
@@ -21,9 +21,10 @@ def work(services: Services, worker: str, registry: Registry = REGISTRY,
     lease = timedelta(seconds=services.settings.lease_seconds)
     ran = 0
     while ran < limit:
-        claimed = jobs.claim(services.database, worker, lease, set(registry.handlers))
+        claimed = jobs.claim(services.database, worker, lease, set(registry.handlers),
+                             registry=registry)
         if claimed is None:
             break
-        jobs.run(services, claimed, worker, registry)
+        jobs.run(services, claimed, registry)
         ran += 1
     return ran

@@ -71,8 +71,7 @@ def _ingest(settings: Settings, database: Database, actor: Actor, root: Path) ->
         with database.transaction() as session:
             job_id = jobs.create_job(session, actor, custodian,
                                      {"type": "path", "paths": [str(path)]}).id
-        if jobs.claim(runner, job_id) is not None:
-            jobs.run(runner, job_id)
+        jobs.run_now(runner, job_id)
     indexer.index_pending(database, runtime.engine, runtime.settings.time_zone)
     with database.reading() as session:
         return session.scalar(select(func.count()).select_from(Document)) or 0

@@ -18,6 +18,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from app.core.cli import cli_actor, console, fail, load_settings, open_database
+from app.core.errors import Conflict
 from app.models import Blob, IngestError, IngestJob
 from ingest import indexer, jobs
 from ingest.items import SourceItem
@@ -25,7 +26,6 @@ from ingest.pipeline import Outcome
 from ingest.runtime import Runtime
 from ingest.sources.base import SourceError
 from ingest.sources.registry import open_sources
-from search.documents import IndexUnavailable
 
 cli = typer.Typer()
 
@@ -50,8 +50,6 @@ def ingest(
         console.print(f"Queued ingest job {job_id}.")
         return
     runner = runtime.runner()
-    if jobs.claim(runner, job_id) is None:
-        fail(f"job {job_id} could not be claimed")
     total = sum(s.total_bytes() or 0 for s in open_sources(spec)) or None
     with _progress() as progress:
         task = progress.add_task("ingest", total=total, counts="")
@@ -65,7 +63,10 @@ def ingest(
             progress.update(task, advance=len(item.native), counts=(
                 f"{len(files)} files, {tally['items']} items, {tally['quarantined']} errors"))
 
-        job = jobs.run(runner, job_id, advance)
+        try:
+            job = jobs.run_now(runner, job_id, advance)
+        except Conflict as exc:
+            fail(exc.detail)
         if job.status == "done" and total is not None:
             progress.update(task, completed=total)  # items' bytes need not add up to the files'
     _summary(runtime, job)
@@ -109,30 +110,18 @@ def worker(
     once: Annotated[bool, typer.Option(help="Stop when the queue is empty")] = False,
     poll: Annotated[float, typer.Option(help="Seconds between looks at an empty queue")] = 2.0,
 ) -> None:
-    """Take ingest jobs, then other background jobs and due periodic tasks, until stopped;
-    index whatever is pending."""
+    """Run background jobs (ingest, indexing, mail, ...) and due periodic tasks until
+    stopped."""
     from app import tasks
 
     tasks.load()
     settings = load_settings()
     runtime = Runtime.open(settings, open_database(settings))
-    runner = runtime.runner()
-    console.print(f"Worker {runner.worker} waiting for jobs.")
+    worker = runtime.runner().worker
+    console.print(f"Worker {worker} waiting for jobs.")
     while True:
-        job_id = jobs.claim(runner)
-        if job_id is not None:
-            try:
-                job = jobs.run(runner, job_id)
-                console.print(f"Job {job_id}: {job.status} {job.counts}", highlight=False)
-            except jobs.LeaseLost as exc:
-                console.print(str(exc))
+        if runtime.work(worker):
             continue
-        if runtime.background_work(runner.worker):
-            continue
-        try:
-            runtime.catch_up()
-        except IndexUnavailable as exc:
-            console.print(f"Index not reachable, will retry: {exc}")
         if once:
             return
         time.sleep(poll)

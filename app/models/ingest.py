@@ -21,6 +21,12 @@ class JobStatus(enum.StrEnum):
 
 
 class IngestJob(UUIDKey, Timestamped, Base):
+    """What a clerk asked to ingest and how far it got.
+
+    The job queue (app.core.jobs, kind "ingest") runs it: its queue job holds the
+    worker's lease and the retries; this row keeps the checkpoint and the counts.
+    """
+
     __tablename__ = "ingest_jobs"
 
     custodian: Mapped[str] = mapped_column(String(200))
@@ -31,9 +37,10 @@ class IngestJob(UUIDKey, Timestamped, Base):
         index=True,
     )
     requested_by: Mapped[str] = mapped_column(String(200))
-    attempts: Mapped[int] = mapped_column(default=0)
-    lease_owner: Mapped[str] = mapped_column(String(200), default="")
-    lease_expires_at: Mapped[datetime | None]
+    # The queue job that runs it. No foreign key: the queue forgets finished jobs after a
+    # week (app.core.jobs.prune), and SQLite cannot add one to this table in place.
+    queue_job_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)  # how many times a worker started it
     # How far the job got: items already handled are skipped on resume.
     checkpoint: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)

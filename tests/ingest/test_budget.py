@@ -22,8 +22,7 @@ def test_a_job_over_its_byte_budget_fails_clearly_and_keeps_what_it_read(
         job_id = jobs.create_job(session, actor, "parks",
                                  {"type": "path", "paths": [str(tmp_path / "box")]}).id
     runner = dataclasses.replace(runtime.runner(worker="w"), max_bytes=sum(sizes[:3]) + 10)
-    assert jobs.claim(runner, job_id) == job_id
-    job = jobs.run(runner, job_id)
+    job = jobs.run_now(runner, job_id)
     assert job.status == "failed"
     assert "at most" in job.error and "CUSTODIA_INGEST_JOB_MAX_BYTES" in job.error
     assert job.counts["new"] == 3 and count(runtime.database, Document) == 3

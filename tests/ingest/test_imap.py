@@ -125,8 +125,7 @@ def run_job(runtime: Runtime, actor: Actor, spec: dict[str, Any]) -> IngestJob:
     with runtime.database.transaction() as session:
         job_id = jobs.create_job(session, actor, "clerk-test", spec).id
     runner = runtime.runner(worker="test-worker")
-    jobs.claim(runner, job_id)
-    return jobs.run(runner, job_id)
+    return jobs.run_now(runner, job_id)
 
 
 def test_a_wrong_password_fails_the_job_visibly(

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.core import migrations
+from app import tasks
+from app.core import migrations, schedules
 from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
@@ -40,8 +41,7 @@ def ingest_with(settings: Settings, folder: Path) -> Runtime:
             job_id = jobs.create_job(session, actor, mailbox.name,
                                      {"type": "path", "paths": [str(mailbox)]}).id
         runner = runtime.runner(worker="test")
-        jobs.claim(runner, job_id)
-        assert jobs.run(runner, job_id).status == "done"
+        assert jobs.run_now(runner, job_id).status == "done"
     return runtime
 
 
@@ -136,7 +136,10 @@ def test_extraction_that_failed_while_tika_was_down_is_retried(
     assert failed and all(d.extract_error.startswith("retryable: ") for d in failed)
 
     runtime.settings = down.model_copy(update={"tika_url": tika_url})
-    runtime.catch_up()
+    tasks.load()
+    assert "extract.retry" in schedules.run_due(runtime.database, "w")  # due: a new database
+    while runtime.work("w"):
+        pass
     with runtime.database.reading() as session:
         refreshed = {d.id: d for d in session.scalars(
             select(Document).options(selectinload(Document.text))

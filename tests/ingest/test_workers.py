@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from app.core import migrations
 from app.core.db import Database
-from app.models import AuditEntry, Document, IngestJob, JobStatus, Location
+from app.models import AuditEntry, Document, IngestJob, Job, JobState, JobStatus, Location
 from tests.conftest import TEST_SECRET
 
 CUSTODIA = str(Path(sys.executable).parent / "custodia")
@@ -49,6 +49,11 @@ def job_row(database: Database) -> IngestJob:
         return job
 
 
+def queue_job(database: Database, ingest_job: IngestJob) -> Job:
+    with database.reading() as session:
+        return session.get_one(Job, ingest_job.queue_job_id)
+
+
 def test_a_killed_worker_is_resumed_with_nothing_lost_and_nothing_twice(
     tmp_path: Path, fresh_postgres: str, corpus_dir: Path
 ) -> None:
@@ -67,13 +72,16 @@ def test_a_killed_worker_is_resumed_with_nothing_lost_and_nothing_twice(
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
     interrupted = job_row(killed)
-    assert interrupted.status == JobStatus.running and interrupted.lease_owner
+    assert interrupted.status == JobStatus.running
+    assert queue_job(killed, interrupted).lease_owner  # the killed worker's lease, not yet out
 
     time.sleep(3.5)  # the dead worker's lease runs out
     custodia(env, "worker", "--once")
     resumed = job_row(killed)
     assert resumed.status == JobStatus.done
     assert resumed.attempts == 2
+    assert (queue_job(killed, resumed).status, queue_job(killed, resumed).attempts) == (
+        JobState.done, 2)
 
     # The uninterrupted run, in a database of its own.
     uninterrupted_url = f"sqlite:///{tmp_path / 'uninterrupted.db'}"

@@ -81,8 +81,7 @@ def test_attachments_are_extracted_and_indexed_outside_the_write_transaction(
         job_id = jobs.create_job(session, actor, "parks",
                                  {"type": "path", "paths": [str(tmp_path / "box")]}).id
     runner = dataclasses.replace(runtime.runner(worker="w"), extract=extract, after_batch=None)
-    assert jobs.claim(runner, job_id) == job_id
-    assert jobs.run(runner, job_id).status == "done"
+    assert jobs.run_now(runner, job_id).status == "done"
     indexer.index_pending(runtime.database, watched, "America/Denver")  # type: ignore[arg-type]
     assert lock_free_at_extraction == [True, True, True]
     assert watched.lock_free and all(watched.lock_free)
@@ -100,8 +99,7 @@ def test_a_retried_extraction_runs_outside_the_write_transaction(
         job_id = jobs.create_job(session, actor, "parks",
                                  {"type": "path", "paths": [str(tmp_path / "box")]}).id
     runner = dataclasses.replace(runtime.runner(worker="w"), extract=tika_down, after_batch=None)
-    jobs.claim(runner, job_id)
-    jobs.run(runner, job_id)
+    jobs.run_now(runner, job_id)
     indexer.index_pending(runtime.database, runtime.engine, "America/Denver")
     seen: list[bool] = []
 
@@ -126,8 +124,7 @@ def test_a_document_changed_while_its_batch_is_indexed_stays_pending(
         job_id = jobs.create_job(session, Actor("t", "local", "r"), "parks",
                                  {"type": "path", "paths": [str(tmp_path / "box")]}).id
     runner = dataclasses.replace(runtime.runner(worker="w"), after_batch=None)
-    jobs.claim(runner, job_id)
-    jobs.run(runner, job_id)
+    jobs.run_now(runner, job_id)
 
     class ChangedMeanwhile(WatchedEngine):
         def index(self, docs: Iterable[IndexDoc], version: int | None = None) -> dict[str, str]:

@@ -56,7 +56,7 @@ def test_enqueue_refuses_what_no_worker_could_run(frozen_db: Database) -> None:
 def test_the_handler_of_its_kind_runs_it_once(services: Services) -> None:
     seen: list[dict[str, Any]] = []
     registry = Registry()
-    registry.register("notice.send", lambda _s, payload: seen.append(payload))
+    registry.register("notice.send", lambda _s, job: seen.append(job.payload))
     with services.database.transaction() as session:
         job_id = jobs.enqueue(session, "notice.send", {"n": 1}).id
         jobs.enqueue(session, "someone.elses", {})  # no handler here: left for another worker
@@ -72,7 +72,7 @@ def test_a_failing_job_backs_off_exponentially_then_is_dead(services: Services,
                                                             clock: FrozenClock) -> None:
     registry = Registry()
 
-    def broken(_s: Services, _p: dict[str, Any]) -> None:
+    def broken(_s: Services, _job: jobs.Claimed) -> None:
         raise ConnectionError("printer is off")
 
     registry.register("print", broken)
@@ -109,8 +109,8 @@ def test_an_expired_lease_is_taken_over_and_the_old_worker_cannot_finish(
     assert second is not None and (second.id, second.attempt) == (job_id, 2)
     registry = Registry()
     registry.register("slow", lambda _s, _p: None)
-    assert jobs.run(services, first, "w1", registry) is None  # its lease was lost
-    assert jobs.run(services, second, "w2", registry) == JobState.done
+    assert jobs.run(services, first, registry) is None  # its lease was lost
+    assert jobs.run(services, second, registry) == JobState.done
 
 
 def test_a_worker_dying_on_the_last_attempt_buries_the_job(services: Services,
@@ -177,3 +177,55 @@ def test_done_jobs_are_pruned_after_a_week_and_dead_ones_kept(services: Services
     jobs.prune(services, {})
     with services.database.reading() as session:
         assert list(session.scalars(select(Job.id))) == [dead.id]
+
+
+def test_a_long_job_keeps_its_lease_by_renewing_it_and_loses_it_once_taken_over(
+        services: Services, clock: FrozenClock) -> None:
+    with services.database.transaction() as session:
+        job_id = jobs.enqueue(session, "long", {}).id
+    first = jobs.claim(services.database, "w1", LEASE)
+    assert first is not None
+    clock.advance(minutes=4)
+    with services.database.transaction() as session:
+        first.renew(session)
+    clock.advance(minutes=4)  # 8 minutes in: alive only because it renewed
+    assert jobs.claim(services.database, "w2", LEASE) is None
+    assert job_row(services.database, job_id).lease_expires_at == clock.now() + timedelta(minutes=1)
+    clock.advance(minutes=2)
+    assert jobs.claim(services.database, "w2", LEASE) is not None
+    with pytest.raises(jobs.LeaseLost, match="w1"), services.database.transaction() as session:
+        first.renew(session)
+    assert job_row(services.database, job_id).lease_owner == "w2"
+
+
+def test_a_handler_that_lost_its_lease_leaves_the_job_to_the_new_owner(
+        services: Services, clock: FrozenClock) -> None:
+    registry = Registry()
+
+    def outlived(_s: Services, job: jobs.Claimed) -> None:
+        clock.advance(minutes=6)
+        assert jobs.claim(services.database, "w2", LEASE, registry=registry) is not None
+        with services.database.transaction() as session:
+            job.renew(session)
+
+    registry.register("outlived", outlived)
+    with services.database.transaction() as session:
+        job_id = jobs.enqueue(session, "outlived", {}).id
+    claimed = jobs.claim(services.database, "w1", LEASE)
+    assert claimed is not None and jobs.run(services, claimed, registry) is None
+    job = job_row(services.database, job_id)
+    assert (job.status, job.lease_owner, job.last_error) == (JobState.running, "w2", "")
+
+
+def test_a_buried_job_tells_its_domain_in_the_same_transaction(services: Services,
+                                                               clock: FrozenClock) -> None:
+    told: list[tuple[dict[str, Any], str]] = []
+    registry = Registry()
+    registry.register("crashy", lambda _s, _j: None,
+                      on_dead=lambda session, payload, error: told.append((payload, error)))
+    with services.database.transaction() as session:
+        jobs.enqueue(session, "crashy", {"ingest_job": "J-1"}, max_attempts=1)
+    assert jobs.claim(services.database, "w1", LEASE, registry=registry) is not None
+    clock.advance(minutes=6)
+    assert jobs.claim(services.database, "w2", LEASE, registry=registry) is None
+    assert len(told) == 1 and told[0][0] == {"ingest_job": "J-1"} and "w1 stopped" in told[0][1]

@@ -74,7 +74,7 @@ def test_a_worker_away_for_hours_runs_a_task_once_not_for_every_missed_time(
         services: Services, clock: FrozenClock) -> None:
     ran: list[str] = []
     registry = Registry()
-    registry.register("tick", lambda _s, p: ran.append(p["due_at"]), every_seconds=60)
+    registry.register("tick", lambda _s, job: ran.append(job.payload["due_at"]), every_seconds=60)
     work(services, "w1", registry)
     clock.advance(hours=5)
     work(services, "w1", registry)

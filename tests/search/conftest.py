@@ -64,8 +64,7 @@ def parity(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path,
             job_id = jobs.create_job(session, actor, custodian,
                                      {"type": "path", "paths": [str(p) for p in paths]}).id
         runner = runtime.runner(worker="parity")
-        assert jobs.claim(runner, job_id) == job_id
-        assert jobs.run(runner, job_id).status == "done"
+        assert jobs.run_now(runner, job_id).status == "done"
     indexer.index_pending(runtime.database, runtime.engine, ZONE)
     with runtime.database.reading() as session:
         documents = list(session.scalars(select(Document).options(selectinload(Document.text))))

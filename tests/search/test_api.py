@@ -53,8 +53,7 @@ def indexed(settings: Settings, database: Database, demo_folder: Path, actor: Ac
             job_id = jobs.create_job(session, actor, box.name,
                                      {"type": "path", "paths": [str(box)]}).id
         runner = runtime.runner(worker="test")
-        jobs.claim(runner, job_id)
-        assert jobs.run(runner, job_id).status == "done"
+        assert jobs.run_now(runner, job_id).status == "done"
     indexer.index_pending(database, runtime.engine, ZONE)
     with database.reading() as session:
         documents = list(session.scalars(select(Document).options(selectinload(Document.text))))

@@ -25,12 +25,12 @@ from fastapi.testclient import TestClient
 from jwt.warnings import InsecureKeyLengthWarning
 from sqlalchemy.engine import make_url
 
+from app import tasks
 from app.core.db import Database
 from app.core.secrets import PLACEHOLDER_SECRET
 from app.core.settings import Settings
 from app.main import create_app
 from app.models import Role
-from ingest import jobs
 from ingest.runtime import Runtime
 from tests.apidocs.test_pages import ASSET
 from tests.auth.test_signing_key import MODES, app_settings
@@ -152,9 +152,10 @@ def drain_queue(settings: Settings, database: Database) -> None:
     """Run whatever jobs are queued, as a worker would, with short IMAP time-outs."""
     quick = settings.model_copy(update={"imap_connect_timeout_seconds": 2.0,
                                         "imap_read_timeout_seconds": 2.0})
-    runner = Runtime.open(quick, database).runner(worker="drain")
-    while (job_id := jobs.claim(runner)) is not None:
-        jobs.run(runner, job_id)
+    tasks.load()
+    runtime = Runtime.open(quick, database)
+    while runtime.work("drain"):
+        pass
 
 
 def test_password_env_lets_a_clerk_send_any_environment_variable_to_a_host_they_pick(
