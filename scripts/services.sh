@@ -59,6 +59,9 @@ cmd_up() {
     up_one "${svcs[0]}"
     return
   fi
+  # The service user first, once: created by parallel starts it raced with the
+  # package installs, and a state dir was handed to a uid that no longer existed.
+  ensure_service_user
   # Several services start in parallel: cold, ES and Tika downloads overlap
   # with PostgreSQL's start-up; warm, the JVMs start side by side.
   for i in "${!svcs[@]}"; do
