@@ -14,6 +14,7 @@ from app.models.fee import (
     PaymentMethod,
     TimeEntry,
 )
+from app.models.hold import HeldDocument, Hold, HoldCustodian, HoldStatus
 from app.models.ingest import (
     ImapFolderState,
     IngestError,
@@ -25,6 +26,7 @@ from app.models.ingest import (
 from app.models.job import Job, JobState, Schedule
 from app.models.letter import Letter, LetterKind, LetterTemplate, LetterTemplateVersion
 from app.models.mail import MailStatus, OutboxMessage
+from app.models.person import Person, PersonCustodian, PersonEmail, PersonStatus
 from app.models.portal import RequestLink
 from app.models.request import (
     Channel,
@@ -41,10 +43,12 @@ from app.models.user import ApiToken, Role, User, UserRole
 __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Citation", "CitationKind", "CityClosure",
     "ClockRuleSet", "Delivery", "Document", "DocumentKind", "DocumentText", "FeePayment",
-    "FeeSchedule", "FeeStatement", "FeeWaiver", "ImapFolderState", "IngestError", "IngestJob",
+    "FeeSchedule", "FeeStatement", "FeeWaiver", "HeldDocument", "Hold", "HoldCustodian",
+    "HoldStatus", "ImapFolderState", "IngestError", "IngestJob",
     "IngestRoot", "Job", "JobState", "JobStatus", "Letter", "LetterKind", "LetterTemplate",
     "LetterTemplateVersion", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
-    "OutboxMessage", "PaymentKind", "PaymentMethod", "RecordsRequest", "RequesterCategory",
+    "OutboxMessage", "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail",
+    "PersonStatus", "RecordsRequest", "RequesterCategory",
     "RequestEvent", "RequestLink", "RequestStatus", "ReviewSetItem", "ReviewTag", "ReviewTagName",
     "Role", "SavedSearch", "Schedule", "SignInFailure", "TextStatus", "TimeEntry", "User",
     "UserRole",
