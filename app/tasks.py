@@ -1,14 +1,21 @@
-"""The composition point of background work: every job handler and periodic task.
+"""The composition point of background work: every job handler, periodic task and hook.
 
 app.core knows no domain, so each domain registers its handlers in app.core.jobs.REGISTRY
 from its own module; importing that module here is what puts it in the workers
-(`custodia worker` and the in-process worker). Add a domain's tasks module below.
+(`custodia worker` and the in-process worker). Ingest imports no domain either: the
+domains' "documents stored" hooks are added here (ingest refuses to run without them).
+Every entry point that runs jobs or ingests calls `load` first.
 """
 
 from __future__ import annotations
 
 
 def load() -> None:
-    """Register every handler (importing a module twice registers nothing twice)."""
+    """Register every handler and hook (loading twice registers nothing twice)."""
     import app.core.mail_sender  # noqa: F401 - "mail.send", every minute
     import ingest.tasks  # noqa: F401 - "ingest", "index.pending", "extract.retry"
+    from app.holds.tasks import hold_what_landed
+    from ingest import hooks
+
+    hooks.add(hold_what_landed)  # mail for a custodian under hold is held as it lands
+    hooks.loaded()

@@ -31,6 +31,7 @@ from app.core.clock import clock_of
 from app.core.db import Database
 from app.core.errors import Conflict
 from app.models import IngestJob, JobStatus
+from ingest import hooks
 from ingest.items import SourceItem
 from ingest.pipeline import Context, Outcome, families_by_key, ingest_batch, known_locations
 from ingest.prepare import Extract, prepare, read_batch
@@ -52,6 +53,7 @@ class Runner:
     after_batch: Callable[[], None] | None = None  # e.g. index what the batch stored
     accounts: Accounts | None = None  # mail connections, for IMAP sources
     max_bytes: int | None = None  # a job that reads more stops (a runaway source)
+    time_zone: str = "America/Denver"  # the city's, for the documents-stored hooks
 
 
 # Kept for the workers, never shown or audited: the folder a root or upload stands for.
@@ -203,6 +205,9 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
             counts["bytes"] += len(item.native)
             outcomes.append((item, outcome))
         context.finish()
+        hooks.documents_stored(session, hooks.Stored(
+            custodian, source.name, frozenset(context.new_families | context.relocated),
+            runner.time_zone))
         runner.store.sync()
         job.checkpoint = {"items": position}
         job.counts = dict(counts)

@@ -52,6 +52,7 @@ class Context:
     source: str
     job_id: uuid.UUID | None = None
     new_documents: list[uuid.UUID] = field(default_factory=list)
+    new_families: set[uuid.UUID] = field(default_factory=set)
     # Source ids of this batch already stored at this location, looked up in one query.
     known: set[str] = field(default_factory=set)
     # Families by dedup key: those this batch's keys found in the database, and those
@@ -167,6 +168,7 @@ def _top_level(ctx: Context, read: Read) -> Document | None:
         except IntegrityError:
             return None
     ctx.new_documents.append(document.id)
+    ctx.new_families.add(document.family_id)
     ctx.families[read.key] = Family(document.id, document.family_id)
     if message is not None:
         if message.defects:

@@ -96,7 +96,7 @@ class Runtime:
             worker=worker or f"{socket.gethostname()}:{os.getpid()}",
             lease=timedelta(seconds=lease_seconds or self.settings.lease_seconds),
             after_batch=index_quietly, max_bytes=self.settings.ingest_job_max_bytes,
-            accounts=self.imap_account,
+            accounts=self.imap_account, time_zone=self.settings.time_zone,
         )
 
     def imap_account(self, connection_id: str) -> ImapAccount:

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
+from app import tasks
 from app.auth import service as auth
 from app.core import migrations
 from app.core.audit import Actor
@@ -71,6 +72,12 @@ def _service_url(variable: str, what: str) -> str:
     if url:
         return url
     _missing(f"{what} is not running: start it with scripts/services.sh up (sets {variable})")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _composed() -> None:
+    """Every handler and hook registered, as each entry point does (app.tasks)."""
+    tasks.load()
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from app import tasks
 from app.auth import credentials
 from app.auth import service as auth
 from app.core.audit import Actor
@@ -63,6 +64,7 @@ def load(settings: Settings, database: Database, actor: Actor) -> DemoSummary:
 
 def _ingest(settings: Settings, database: Database, actor: Actor, root: Path) -> int:
     """Each mailbox and voicemail box is one custodian's job, as a clerk would run them."""
+    tasks.load()
     runtime = Runtime.open(settings, database)
     runner = runtime.runner(worker="demo")
     boxes = [(p.name, p) for p in sorted((root / "mail").iterdir())]

@@ -38,6 +38,9 @@ def ingest(
     queue: Annotated[bool, typer.Option(help="Only queue the job for `custodia worker`")] = False,
 ) -> None:
     """Ingest mail and voicemail for one custodian, with progress and a summary."""
+    from app import tasks
+
+    tasks.load()  # holds see what this run stores
     settings = load_settings()
     runtime = Runtime.open(settings, open_database(settings))
     spec = {"type": "path", "paths": [str(s) for s in sources]}

@@ -68,6 +68,9 @@ class ReviewItemOut(BaseModel):
     added_by: str
     added_at: datetime
     tags: list[TagOut]
+    under_legal_hold: bool = Field(description=(
+        "A legal hold preserves this document: release nothing without asking the city "
+        "attorney (which hold is theirs to know)"))
 
 
 class TagIn(Payload):
@@ -98,6 +101,7 @@ class TaggedOut(BaseModel):
 class ProgressOut(BaseModel):
     total: int
     untagged: int
+    under_legal_hold: int = Field(description="Documents of the set that a legal hold preserves")
     tags: dict[ReviewTagName, int]
 
 

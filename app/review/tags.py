@@ -19,7 +19,15 @@ from app.core.clock import clock_of
 from app.core.errors import BadRequest, Forbidden, NotFound
 from app.core.pagination import Page, PageParams, paginate
 from app.core.settings import Settings
-from app.models import Citation, Document, RecordsRequest, ReviewSetItem, ReviewTag, Role
+from app.models import (
+    Citation,
+    Document,
+    HeldDocument,
+    RecordsRequest,
+    ReviewSetItem,
+    ReviewTag,
+    Role,
+)
 from app.models import ReviewTagName as Tag
 from app.review import citations
 from app.review.schemas import ItemDocument, ProgressOut, ReviewItemOut, TaggedOut, TagIn, TagOut
@@ -150,12 +158,16 @@ def items(session: Session, request: RecordsRequest, page: PageParams,
             ReviewTag.request_id == request.id, ReviewTag.document_id.in_(ids))
             .order_by(ReviewTag.tag)):
         tags.setdefault(row.document_id, []).append(TagOut.model_validate(row))
-    return Page(items=[_item(item, documents[item.document_id], tags) for item in found.items],
+    held = set(session.scalars(select(HeldDocument.document_id)
+                               .where(HeldDocument.document_id.in_(ids))))
+    return Page(items=[_item(item, documents[item.document_id], tags, item.document_id in held)
+                       for item in found.items],
                 total=found.total, offset=found.offset, limit=found.limit)
 
 
-def _item(item: ReviewSetItem, doc: Document, tags: dict[uuid.UUID, list[TagOut]]) -> ReviewItemOut:
-    return ReviewItemOut(
+def _item(item: ReviewSetItem, doc: Document, tags: dict[uuid.UUID, list[TagOut]],
+          held: bool) -> ReviewItemOut:
+    return ReviewItemOut(under_legal_hold=held,
         document=ItemDocument(id=doc.id, kind=doc.kind, subject=doc.subject,
                               filename=doc.filename, sent_at=doc.sent_at,
                               family_id=doc.family_id, parent_id=doc.parent_id),
@@ -171,5 +183,8 @@ def progress(session: Session, request: RecordsRequest) -> ProgressOut:
     counts = {tag: count for tag, count in session.execute(
         select(ReviewTag.tag, func.count()).where(ReviewTag.request_id == request.id)
         .group_by(ReviewTag.tag))}
-    return ProgressOut(total=total, untagged=total - tagged,
+    held = session.scalar(select(func.count(func.distinct(HeldDocument.document_id))).where(
+        HeldDocument.document_id.in_(select(ReviewSetItem.document_id)
+                                     .where(ReviewSetItem.request_id == request.id)))) or 0
+    return ProgressOut(total=total, untagged=total - tagged, under_legal_hold=held,
                        tags={name: counts.get(name, 0) for name in Tag})

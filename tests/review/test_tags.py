@@ -50,7 +50,7 @@ def test_bulk_tags_by_ids_and_by_query_within_the_set_and_progress_counts(
     assert by_query.json()["documents"] == 1
     progress = client.get(f"/api/v1/requests/{request_id}/review-set/progress",
                           headers=clerk).json()
-    assert progress == {"total": 3, "untagged": 0, "tags": {
+    assert progress == {"total": 3, "untagged": 0, "under_legal_hold": 0, "tags": {
         "responsive": 2, "not_responsive": 0, "privileged": 0, "exempt": 0,
         "needs_redaction": 1}}
     listed = client.get(f"/api/v1/requests/{request_id}/review-set", headers=clerk,

@@ -19,7 +19,7 @@ from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
-from app.models import AuditEntry, Role
+from app.models import AuditEntry, Person, PersonCustodian, PersonStatus, Role
 from ingest import indexer, jobs
 from ingest.runtime import Runtime
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
@@ -128,6 +128,15 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
     link = client.post(f"/api/v1/requests/{request_id}/links", headers=clerk)
     for answer in (filled, letter, link):
         assert answer.status_code in (200, 201), answer.text
+    with database.transaction() as session:  # the people directory's API comes with its issue
+        someone = Person(name="Parks Custodian", status=PersonStatus.active)
+        session.add(someone)
+        session.flush()
+        session.add(PersonCustodian(custodian="parks", person_id=someone.id))
+        person_id = str(someone.id)
+    hold = client.post("/api/v1/holds", headers=signed_in["attorney"], json={
+        "matter_name": "Trail injury", "custodians": [person_id]})
+    assert hold.status_code == 201, hold.text
     templates = client.get("/api/v1/letter-templates", headers=clerk).json()
     citations = client.get("/api/v1/citations", headers=clerk).json()
     schedules = client.get("/api/v1/fee-schedules", headers=clerk).json()
@@ -141,6 +150,7 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
         "job_id": [queued.json()["id"]], "root_id": [root.json()["id"]],
         "connection_id": [connection.json()["id"]], "saved_id": [saved.json()["id"]],
         "token_id": [token.json()["id"]], "lockout_id": [lockouts[0]["id"]],
+        "hold_id": [hold.json()["id"]],
     }
 
 

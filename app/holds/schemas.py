@@ -1,0 +1,96 @@
+"""What the holds API takes and answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.core.payload import Day, Payload
+from app.models import HoldStatus
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
+MatterName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+MatterNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+Query = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+Version = Annotated[int, Field(ge=1, strict=True,
+                               description="The `version` of the hold as you last read it")]
+
+
+class HoldIn(Payload):
+    """A new hold, in draft: nothing is held until it is issued."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    matter_name: MatterName
+    matter_number: MatterNumber = ""
+    description: Text = ""
+    custodians: list[uuid.UUID] = Field(default_factory=list, max_length=1000,
+                                        description="People (ids) whose records are held")
+    date_from: Day | None = Field(None, description="First day of the scope (city time)")
+    date_to: Day | None = Field(None, description="Last day of the scope (city time)")
+    query: Query = Field("", description="Search-language query narrowing the scope")
+    sources: list[Source] = Field(default_factory=list, max_length=100,
+                                  description="Sources (mailboxes, files) to hold; none: all")
+
+
+class HoldPatch(Payload):
+    """Only the fields sent change; `version` is required (optimistic locking)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version
+    matter_name: MatterName | None = None
+    matter_number: MatterNumber | None = None
+    description: Text | None = None
+    custodians: list[uuid.UUID] | None = Field(None, max_length=1000)
+    date_from: Day | None = None
+    date_to: Day | None = None
+    query: Query | None = None
+    sources: list[Source] | None = Field(None, max_length=100)
+
+
+class IssueIn(Payload):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version
+
+
+class ReleaseIn(Payload):
+    model_config = ConfigDict(extra="forbid")
+
+    version: Version
+    reason: Reason
+
+
+class HoldOut(BaseModel):
+    id: uuid.UUID
+    matter_name: str
+    matter_number: str
+    description: str
+    attorney: str
+    status: HoldStatus
+    custodians: list[uuid.UUID]
+    date_from: Day | None
+    date_to: Day | None
+    query: str
+    sources: list[str]
+    scope_version: int
+    created_at: datetime
+    issued_at: datetime | None
+    released_at: datetime | None
+    released_reason: str
+    documents_held: int
+    version: int
+
+
+class HeldBreakdownOut(BaseModel):
+    """A hold's documents by custodian and source."""
+
+    custodian: str
+    source: str
+    documents: int
