@@ -24,7 +24,9 @@ from app.core.settings import Settings
 from app.documents.routes import router as documents_router
 from app.fees.routes import router as fees_router
 from app.health.routes import router as health_router
+from app.holds.routes import public as acknowledgements_router
 from app.holds.routes import router as holds_router
+from app.holds.routes import templates as hold_templates_router
 from app.ingest.routes import router as ingest_router
 from app.jobs.routes import router as jobs_router
 from app.letters.routes import router as letters_router
@@ -98,7 +100,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_error_handlers(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
                    search_router, requests_router, review_router, fees_router, letters_router,
-                   portal_router, holds_router, jobs_router, mail_router, apidocs_router):
+                   portal_router, holds_router, hold_templates_router, acknowledgements_router,
+                   jobs_router, mail_router, apidocs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     time_zone: str = "America/Denver"
     city_name: str = Field(default="City", min_length=1, max_length=200,
                            description="The city's name as letters to requesters print it")
+    public_url: str = Field(
+        default="http://localhost:8000", pattern=r"^https?://[A-Za-z0-9.:\[\]-]+(/[^\s]*)?$",
+        max_length=500,
+        description="Where people reach this service; links mailed to them start with it")
     access_token_minutes: int = Field(default=480, ge=1)
     sign_in_failures_per_username: int = Field(
         default=5, ge=1, description="Failed sign-ins for one username, within the window, that lock it"

@@ -3,26 +3,65 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.deps import AttorneyUser, HoldReader
-from app.core.deps import EngineDep, ReadSessionDep, SessionDep, SettingsDep
+from app.auth.deps import PUBLIC, AttorneyUser, HoldReader
+from app.core import audit
+from app.core.audit import Actor
+from app.core.clock import clock_of
+from app.core.deps import (
+    EngineDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    request_id,
+)
+from app.core.errors import NotFound, TooManyRequests
 from app.core.pagination import Page, PageDep, paginate
-from app.holds import service
-from app.holds.schemas import HeldBreakdownOut, HoldIn, HoldOut, HoldPatch, IssueIn, ReleaseIn
-from app.models import Document, HeldDocument, Hold, HoldStatus, Location
+from app.core.settings import Settings
+from app.holds import notices, service
+from app.holds.schemas import (
+    AcknowledgeIn,
+    AcknowledgementOut,
+    AcknowledgementPage,
+    HeldBreakdownOut,
+    HoldIn,
+    HoldOut,
+    HoldPatch,
+    IssueIn,
+    NoticeTemplateIn,
+    NoticeTemplateOut,
+    ReleaseIn,
+)
+from app.letters import isolation
+from app.models import (
+    Document,
+    HeldDocument,
+    Hold,
+    HoldAcknowledgement,
+    HoldNoticeTemplate,
+    HoldStatus,
+    Location,
+    NoticeKind,
+    Person,
+)
+from app.portal.throttle import misses_of
 
 router = APIRouter(prefix="/api/v1/holds", tags=["holds"])
 
 
 def show(session: Session, hold: Hold) -> HoldOut:
     return HoldOut(**{name: getattr(hold, name) for name in HoldOut.model_fields
-                      if name not in {"custodians", "documents_held"}},
+                      if name not in {"custodians", "documents_held",
+                                      "acknowledgements_outstanding"}},
                    custodians=service.custodians(session, hold),
-                   documents_held=service.held_count(session, hold))
+                   documents_held=service.held_count(session, hold),
+                   acknowledgements_outstanding=notices.outstanding(session, hold))
 
 
 @router.post("", status_code=201, response_model=HoldOut)
@@ -50,7 +89,7 @@ def update_hold(hold_id: uuid.UUID, body: HoldPatch, attorney: AttorneyUser,
                 session: SessionDep, settings: SettingsDep, engine: EngineDep) -> HoldOut:
     """Edit a hold. A scope change (custodians, dates, query, sources) of an active hold
     recomputes what it holds (`hold.rescope`); a released hold cannot change."""
-    hold = service.update(session, engine, settings.zone, attorney.actor,
+    hold = service.update(session, engine, settings, attorney.actor,
                           service.hold_of(session, hold_id), body)
     return show(session, hold)
 
@@ -58,20 +97,21 @@ def update_hold(hold_id: uuid.UUID, body: HoldPatch, attorney: AttorneyUser,
 @router.post("/{hold_id}/issue", response_model=HoldOut)
 def issue_hold(hold_id: uuid.UUID, body: IssueIn, attorney: AttorneyUser, session: SessionDep,
                settings: SettingsDep, engine: EngineDep) -> HoldOut:
-    """Activate a draft hold: every document its scope covers is held from now on, and mail
-    that lands later for its custodians is held as it is stored (`hold.issue`)."""
+    """Activate a draft hold: every document its scope covers is held from now on, mail that
+    lands later for its custodians is held as it is stored (`hold.issue`), and each
+    custodian is mailed the notice with a personal link to acknowledge it."""
     hold = service.hold_of(session, hold_id)
-    service.issue(session, engine, settings.zone, attorney.actor, hold, body.version)
+    service.issue(session, engine, settings, attorney.actor, hold, body.version)
     return show(session, hold)
 
 
 @router.post("/{hold_id}/release", response_model=HoldOut)
 def release_hold(hold_id: uuid.UUID, body: ReleaseIn, attorney: AttorneyUser,
-                 session: SessionDep) -> HoldOut:
-    """End an active hold (`hold.release`, with the reason); its documents stay held only
-    where another active hold covers them."""
+                 session: SessionDep, settings: SettingsDep) -> HoldOut:
+    """End an active hold (`hold.release`, with the reason) and mail the release notice; its
+    documents stay held only where another active hold covers them."""
     hold = service.hold_of(session, hold_id)
-    service.release(session, attorney.actor, hold, body.version, body.reason)
+    service.release(session, settings, attorney.actor, hold, body.version, body.reason)
     return show(session, hold)
 
 
@@ -88,3 +128,102 @@ def held_documents(hold_id: uuid.UUID, reader: HoldReader,
         .group_by(Location.custodian, Location.source)
         .order_by(Location.custodian, Location.source))
     return [HeldBreakdownOut(custodian=c, source=s, documents=n) for c, s, n in rows]
+
+
+@router.get("/{hold_id}/acknowledgements", response_model=list[AcknowledgementOut])
+def acknowledgements(hold_id: uuid.UUID, reader: HoldReader,
+                     session: ReadSessionDep) -> list[AcknowledgementOut]:
+    """Each custodian's acknowledgement per scope: when noticed, reminded, escalated,
+    acknowledged (from which address), and their answers."""
+    hold = service.hold_of(session, hold_id)
+    rows = session.execute(select(HoldAcknowledgement, Person.name)
+                           .join(Person, Person.id == HoldAcknowledgement.person_id)
+                           .where(HoldAcknowledgement.hold_id == hold.id)
+                           .order_by(HoldAcknowledgement.scope_version, Person.name))
+    return [AcknowledgementOut(person_name=name, **{
+        field: getattr(ack, field) for field in AcknowledgementOut.model_fields
+        if field != "person_name"}) for ack, name in rows]
+
+
+templates = APIRouter(prefix="/api/v1/hold-notice-templates", tags=["holds"])
+
+
+def template_out(template: HoldNoticeTemplate) -> NoticeTemplateOut:
+    return NoticeTemplateOut.model_validate(template, from_attributes=True)
+
+
+@templates.get("", response_model=list[NoticeTemplateOut])
+def list_templates(reader: HoldReader, session: ReadSessionDep) -> list[NoticeTemplateOut]:
+    """The wording in use for each kind of notice (its highest version)."""
+    return [template_out(notices.current_template(session, kind)) for kind in NoticeKind]
+
+
+@templates.put("/{kind}", response_model=NoticeTemplateOut)
+def edit_template(kind: NoticeKind, body: NoticeTemplateIn, attorney: AttorneyUser,
+                  session: SessionDep, settings: SettingsDep) -> NoticeTemplateOut:
+    """Save new wording as the next version (`hold_notice_template.edit`). It is checked in
+    the letters' sandbox first: names it may use are listed in the README."""
+    isolation.run("check", body.subject_template, body.body_template,
+                  [notices.sample_context(settings)], notices.CONTEXT_KEYS)
+    current = notices.current_template(session, kind)
+    saved = HoldNoticeTemplate(kind=kind, version=current.version + 1,
+                               subject_template=body.subject_template,
+                               body_template=body.body_template, created_by=attorney.actor.name)
+    session.add(saved)
+    session.flush()
+    audit.record(session, attorney.actor, "hold_notice_template.edit", "hold_notice_template",
+                 saved.id, before={"version": current.version}, after={"version": saved.version},
+                 kind=kind)
+    return template_out(saved)
+
+
+public = APIRouter(prefix="/api/v1/portal/acknowledgements", tags=["holds"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "Unknown, superseded or ended link (no hint which)"},
+    429: {"description": "Too many unknown links from this address"}}
+
+
+def _actor(request: Request, session: Session, settings: Settings, token: str) -> Actor:
+    """The custodian's actor, unless this address has guessed too many links."""
+    now, address = clock_of(session).now(), client_address(request)
+    misses = misses_of(request, settings)
+    wait = misses.retry_after(address, now)
+    if wait is not None:
+        raise TooManyRequests("Too many unknown links from this address; try again later.", wait)
+    try:
+        ack, _, _ = notices.by_token(session, token)
+    except NotFound:
+        misses.miss(address, now)
+        raise
+    return Actor(f"custodian {ack.person_id}", address, request_id(request))
+
+
+@public.get("/{token}", response_model=AcknowledgementPage, openapi_extra=PUBLIC,
+            responses=NOT_FOUND)
+def acknowledgement_page(token: str, request: Request, session: ReadSessionDep,
+                         settings: SettingsDep) -> AcknowledgementPage:
+    """What a custodian's link shows: the hold, and the questions to answer. No account."""
+    actor = _actor(request, session, settings, token)
+    ack, hold, person = notices.by_token(session, token)
+    audit.record(session, actor, "hold.notice_view", "hold", hold.id, person_id=str(person.id))
+    return AcknowledgementPage(
+        matter_name=hold.matter_name, matter_number=hold.matter_number,
+        description=hold.description, attorney=hold.attorney, custodian_name=person.name,
+        notified_at=ack.notified_at, acknowledged_at=ack.acknowledged_at,
+        questions=notices.QUESTIONS)
+
+
+@public.post("/{token}", response_model=AcknowledgementPage, openapi_extra=PUBLIC,
+             responses={**NOT_FOUND, 409: {"description": "Already acknowledged"}})
+def acknowledge(token: str, body: AcknowledgeIn, request: Request, session: SessionDep,
+                settings: SettingsDep) -> AcknowledgementPage:
+    """Acknowledge the notice, with where else relevant records live; recorded with the
+    time and the address it came from (`hold.acknowledge`)."""
+    actor = _actor(request, session, settings, token)
+    ack = notices.acknowledge(session, actor, token, body.model_dump())
+    _, hold, person = notices.by_token(session, token)
+    return AcknowledgementPage(
+        matter_name=hold.matter_name, matter_number=hold.matter_number,
+        description=hold.description, attorney=hold.attorney, custodian_name=person.name,
+        notified_at=ack.notified_at, acknowledged_at=ack.acknowledged_at,
+        questions=notices.QUESTIONS)

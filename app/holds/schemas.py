@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.payload import Day, Payload
-from app.models import HoldStatus
+from app.models import HoldStatus, NoticeKind
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
 MatterName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -19,6 +19,7 @@ Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, m
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 Version = Annotated[int, Field(ge=1, strict=True,
                                description="The `version` of the hold as you last read it")]
+Days = Annotated[int, Field(ge=1, le=365, strict=True)]
 
 
 class HoldIn(Payload):
@@ -36,6 +37,8 @@ class HoldIn(Payload):
     query: Query = Field("", description="Search-language query narrowing the scope")
     sources: list[Source] = Field(default_factory=list, max_length=100,
                                   description="Sources (mailboxes, files) to hold; none: all")
+    reminder_days: Days = Field(7, description="Remind who has not acknowledged every N days")
+    escalation_days: Days = Field(14, description="Tell their supervisor after M days")
 
 
 class HoldPatch(Payload):
@@ -52,6 +55,8 @@ class HoldPatch(Payload):
     date_to: Day | None = None
     query: Query | None = None
     sources: list[Source] | None = Field(None, max_length=100)
+    reminder_days: Days | None = None
+    escalation_days: Days | None = None
 
 
 class IssueIn(Payload):
@@ -84,8 +89,70 @@ class HoldOut(BaseModel):
     issued_at: datetime | None
     released_at: datetime | None
     released_reason: str
+    reminder_days: int
+    escalation_days: int
     documents_held: int
+    acknowledgements_outstanding: int
     version: int
+
+
+class AcknowledgementOut(BaseModel):
+    person_id: uuid.UUID
+    person_name: str
+    scope_version: int
+    recipient: str = Field(description="Where the notice went; empty: no current address")
+    notified_at: datetime | None
+    acknowledged_at: datetime | None
+    client_address: str
+    answers: dict[str, str]
+    reminders: int
+    last_reminded_at: datetime | None
+    escalated_at: datetime | None
+    superseded_at: datetime | None
+
+
+Answer = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class AcknowledgeIn(Payload):
+    """The custodian has read the notice and will keep the records; where else they live."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    personal_devices: Answer = ""
+    text_messages: Answer = ""
+    paper_files: Answer = ""
+    other_mailboxes: Answer = ""
+    other: Answer = ""
+
+
+class AcknowledgementPage(BaseModel):
+    """What a custodian's link shows: the matter, the duty, the questions."""
+
+    matter_name: str
+    matter_number: str
+    description: str
+    attorney: str
+    custodian_name: str
+    notified_at: datetime | None
+    acknowledged_at: datetime | None
+    questions: dict[str, str]
+
+
+class NoticeTemplateIn(Payload):
+    model_config = ConfigDict(extra="forbid")
+
+    subject_template: str = Field(min_length=1, max_length=2000)
+    body_template: str = Field(min_length=1, max_length=100_000)
+
+
+class NoticeTemplateOut(BaseModel):
+    kind: NoticeKind
+    version: int
+    subject_template: str
+    body_template: str
+    created_by: str
+    created_at: datetime
 
 
 class HeldBreakdownOut(BaseModel):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -21,14 +20,15 @@ from app.core import audit
 from app.core.audit import Actor
 from app.core.clock import clock_of
 from app.core.errors import BadRequest, Conflict, NotFound
-from app.holds import membership
+from app.core.settings import Settings
+from app.holds import membership, notices
 from app.holds.schemas import HoldIn, HoldPatch
 from app.models import HeldDocument, Hold, HoldCustodian, HoldStatus, Person
 from app.search.service import parse_query
 from search.engines import SearchEngine
 
 SCOPE = ("date_from", "date_to", "query", "sources")
-MATTER = ("matter_name", "matter_number", "description")
+MATTER = ("matter_name", "matter_number", "description", "reminder_days", "escalation_days")
 
 
 def hold_of(session: Session, hold_id: uuid.UUID) -> Hold:
@@ -77,7 +77,8 @@ def create(session: Session, actor: Actor, body: HoldIn) -> Hold:
     hold = Hold(matter_name=body.matter_name, matter_number=body.matter_number,
                 description=body.description, attorney=actor.name, status=HoldStatus.draft,
                 date_from=body.date_from, date_to=body.date_to, query=body.query,
-                sources=body.sources, scope_version=1, released_reason="")
+                sources=body.sources, scope_version=1, released_reason="",
+                reminder_days=body.reminder_days, escalation_days=body.escalation_days)
     _check_dates(hold)
     session.add(hold)
     session.flush()
@@ -103,9 +104,10 @@ def _check_version(hold: Hold, version: int) -> None:
                        "try again.", current_version=hold.version)
 
 
-def update(session: Session, engine: SearchEngine, zone: ZoneInfo, actor: Actor, hold: Hold,
+def update(session: Session, engine: SearchEngine, settings: Settings, actor: Actor, hold: Hold,
            body: HoldPatch) -> Hold:
-    """Edit a draft or active hold; a scope change on an active hold recomputes it."""
+    """Edit a draft or active hold. A scope change on an active hold recomputes what it
+    holds and re-issues its notice, asking every custodian to acknowledge again."""
     _check_version(hold, body.version)
     if hold.status == HoldStatus.released:
         raise Conflict("A released hold cannot change; draft a new one.")
@@ -126,16 +128,19 @@ def update(session: Session, engine: SearchEngine, zone: ZoneInfo, actor: Actor,
     counts = {}
     if rescoped and hold.status == HoldStatus.active:
         added, removed = membership.materialize(
-            session, hold, membership.covered(session, engine, hold, zone))
+            session, hold, membership.covered(session, engine, hold, settings.zone))
         counts = {"documents_added": added, "documents_freed": removed}
     audit.record(session, actor, "hold.rescope" if rescoped else "hold.update", "hold", hold.id,
                  before=before, after=snapshot(session, hold), **counts)
+    if rescoped and hold.status == HoldStatus.active:
+        notices.ask_custodians(session, settings, actor, hold)
     return hold
 
 
-def issue(session: Session, engine: SearchEngine, zone: ZoneInfo, actor: Actor, hold: Hold,
+def issue(session: Session, engine: SearchEngine, settings: Settings, actor: Actor, hold: Hold,
           version: int) -> int:
-    """Activate a draft hold and hold what it covers; returns the documents held."""
+    """Activate a draft hold, hold what it covers and notice its custodians; returns the
+    documents held."""
     _check_version(hold, version)
     if hold.status != HoldStatus.draft:
         raise Conflict(f"Only a draft hold can be issued; this one is {hold.status.value}.")
@@ -145,14 +150,17 @@ def issue(session: Session, engine: SearchEngine, zone: ZoneInfo, actor: Actor, 
     hold.status, hold.issued_at = HoldStatus.active, clock_of(session).now()
     save(session, hold)
     added, _ = membership.materialize(session, hold,
-                                      membership.covered(session, engine, hold, zone))
+                                      membership.covered(session, engine, hold, settings.zone))
     audit.record(session, actor, "hold.issue", "hold", hold.id, before=before,
                  after=snapshot(session, hold), documents_held=added)
+    notices.ask_custodians(session, settings, actor, hold)
     return added
 
 
-def release(session: Session, actor: Actor, hold: Hold, version: int, reason: str) -> int:
-    """End an active hold; returns how many of its documents no other hold keeps."""
+def release(session: Session, settings: Settings, actor: Actor, hold: Hold, version: int,
+            reason: str) -> int:
+    """End an active hold and tell its custodians; returns how many of its documents no
+    other hold keeps."""
     _check_version(hold, version)
     if hold.status != HoldStatus.active:
         raise Conflict(f"Only an active hold can be released; this one is {hold.status.value}.")
@@ -166,6 +174,7 @@ def release(session: Session, actor: Actor, hold: Hold, version: int, reason: st
     audit.record(session, actor, "hold.release", "hold", hold.id, before=before,
                  after=snapshot(session, hold), reason=reason, documents_released=len(mine),
                  documents_freed=len(mine - still))
+    notices.tell_released(session, settings, actor, hold)
     return len(mine - still)
 
 

@@ -1,4 +1,5 @@
-"""Holds' part in background work: ingest's "documents stored" hook (app.tasks adds it)."""
+"""Holds' part in background work: ingest's "documents stored" hook (app.tasks adds it),
+and the hourly reminders and escalations ("holds.remind")."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.audit import Actor
-from app.holds import membership
+from app.core.jobs import REGISTRY, Claimed, Services
+from app.holds import membership, notices
 from ingest.hooks import Stored
 
 log = logging.getLogger("custodia.holds")
@@ -23,3 +25,16 @@ def hold_what_landed(session: Session, stored: Stored) -> None:
         audit.record(session, Actor("system:holds", "local", ""), "hold.documents_add", "hold",
                      hold_id, custodian=stored.custodian, source=stored.source,
                      documents_added=documents)
+
+
+REMIND_EVERY = 3600
+
+
+def send_reminders(services: Services, claimed: Claimed) -> None:
+    with services.database.transaction() as session:
+        counts = notices.remind(session, services.settings)
+    if any(counts.values()):
+        log.info("hold reminders: %s", counts)
+
+
+REGISTRY.register("holds.remind", send_reminders, every_seconds=REMIND_EVERY)

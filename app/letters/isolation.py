@@ -34,7 +34,8 @@ def _draw(subject: str, body: str, context: dict[str, Any]) -> tuple[str, str, b
     return rendered.subject, rendered.html, pdf.html_to_pdf(rendered.html)
 
 
-TASKS: dict[str, Callable[..., Any]] = {"check": render.check, "draw": _draw}
+TASKS: dict[str, Callable[..., Any]] = {"check": render.check, "draw": _draw,
+                                        "render_all": render.render_all}
 
 
 def run(task: str, *args: Any, memory_bytes: int = MEMORY_BYTES, cpu_seconds: int = CPU_SECONDS,

@@ -74,18 +74,25 @@ class Rendered:
     html: str
 
 
-def check(subject: str, body: str, samples: list[dict[str, Any]]) -> None:
+def check(subject: str, body: str, samples: list[dict[str, Any]],
+          known: frozenset[str] = CONTEXT_KEYS) -> None:
     """Refuse (400, naming the line) a template that would not compile, names something the
-    context lacks, reaches for internals, or fails on any of the sample contexts."""
+    context lacks (`known`: a letter's, unless another kind of template says), reaches for
+    internals, or fails on any of the sample contexts."""
     for field, source, env in (("subject", subject, TEXT), ("body", body, HTML)):
         if len(source) > MAX_TEMPLATE:
             raise BadRequest(f"The {field} template is longer than {MAX_TEMPLATE} characters.",
                              field=field)
         tree = _parse(field, source, env)
-        _known_names_only(field, tree, env)
+        _known_names_only(field, tree, env, known)
         _no_private_attributes(field, tree)
         for sample in samples:
             _render(field, source, env, sample)
+
+
+def render_all(subject: str, body: str, contexts: list[dict[str, Any]]) -> list[Rendered]:
+    """One template for many recipients (hold notices), in one isolated child."""
+    return [render(subject, body, context) for context in contexts]
 
 
 def render(subject: str, body: str, context: Mapping[str, Any]) -> Rendered:
@@ -103,14 +110,15 @@ def _parse(field: str, source: str, env: _LetterSandbox) -> nodes.Template:
     return tree
 
 
-def _known_names_only(field: str, tree: nodes.Template, env: _LetterSandbox) -> None:
-    unknown = meta.find_undeclared_variables(tree) - CONTEXT_KEYS - set(env.globals)
+def _known_names_only(field: str, tree: nodes.Template, env: _LetterSandbox,
+                      known: frozenset[str]) -> None:
+    unknown = meta.find_undeclared_variables(tree) - known - set(env.globals)
     if not unknown:
         return
     name = sorted(unknown)[0]
     line = min((n.lineno for n in tree.find_all(nodes.Name) if n.name == name), default=1)
-    raise _problem(field, line, f"{name!r} is not a name letters know; use one of "
-                                f"{', '.join(sorted(CONTEXT_KEYS))}")
+    raise _problem(field, line, f"{name!r} is not a name this template knows; use one of "
+                                f"{', '.join(sorted(known))}")
 
 
 def _no_private_attributes(field: str, tree: nodes.Template) -> None:

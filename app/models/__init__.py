@@ -14,7 +14,16 @@ from app.models.fee import (
     PaymentMethod,
     TimeEntry,
 )
-from app.models.hold import HeldDocument, Hold, HoldCustodian, HoldStatus
+from app.models.hold import (
+    HeldDocument,
+    Hold,
+    HoldAcknowledgement,
+    HoldCustodian,
+    HoldNotice,
+    HoldNoticeTemplate,
+    HoldStatus,
+    NoticeKind,
+)
 from app.models.ingest import (
     ImapFolderState,
     IngestError,
@@ -44,7 +53,8 @@ __all__ = [
     "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Citation", "CitationKind", "CityClosure",
     "ClockRuleSet", "Delivery", "Document", "DocumentKind", "DocumentText", "FeePayment",
     "FeeSchedule", "FeeStatement", "FeeWaiver", "HeldDocument", "Hold", "HoldCustodian",
-    "HoldStatus", "ImapFolderState", "IngestError", "IngestJob",
+    "HoldStatus", "HoldAcknowledgement", "HoldNotice", "HoldNoticeTemplate", "NoticeKind",
+    "ImapFolderState", "IngestError", "IngestJob",
     "IngestRoot", "Job", "JobState", "JobStatus", "Letter", "LetterKind", "LetterTemplate",
     "LetterTemplateVersion", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
     "OutboxMessage", "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail",

@@ -1,4 +1,5 @@
-"""A portal token is a password in a URL path: no log line may carry it.
+"""A portal token is a password in a URL path: no log line may carry it (a requester's
+link, or a custodian's link to acknowledge a legal hold).
 
 Every log record made in the process (uvicorn's access log, our own loggers, any
 library's) has `/portal/<token>` replaced by `/portal/[redacted]` in its message and
@@ -11,7 +12,8 @@ import logging
 import re
 from typing import Any
 
-_TOKEN_IN_PATH = re.compile(r"(/portal/)[^/?#\s\"']+")
+# /portal/<token>... and /portal/acknowledgements/<token> (a legal-hold custodian's link)
+_TOKEN_IN_PATH = re.compile(r"(/portal/(?:acknowledgements/)?)[^/?#\s\"']+")
 REDACTED = r"\1[redacted]"
 
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -21,7 +20,7 @@ from app.letters import service as letters
 from app.models import RecordsRequest, RequestLink
 from app.portal import service
 from app.portal.schemas import LinkIssued, LinkOut, PortalLetter, PortalRequest
-from app.portal.throttle import Misses
+from app.portal.throttle import misses_of
 from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["portal"])
@@ -55,19 +54,11 @@ def revoke_link(request_id: uuid.UUID, link_id: uuid.UUID, clerk: ClerkUser, ses
     return link_out(service.revoke_link(session, clerk.actor, request_id, link_id))
 
 
-def _misses(request: Request, settings: Settings) -> Misses:
-    misses: Misses | None = getattr(request.app.state, "portal_misses", None)
-    if misses is None:
-        misses = request.app.state.portal_misses = Misses(
-            settings.sign_in_failures_per_address, timedelta(minutes=settings.sign_in_window_minutes))
-    return misses
-
-
 def _open(request: Request, session: Session, settings: Settings,
           token: str) -> tuple[RequestLink, RecordsRequest, Actor]:
     """The link a token opens, unless this address has guessed too often."""
     now, address = clock_of(session).now(), client_address(request)
-    misses = _misses(request, settings)
+    misses = misses_of(request, settings)
     wait = misses.retry_after(address, now)
     if wait is not None:
         raise TooManyRequests("Too many unknown links from this address; try again later.", wait)

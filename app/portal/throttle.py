@@ -13,6 +13,10 @@ import threading
 from collections import deque
 from datetime import datetime, timedelta
 
+from fastapi import Request
+
+from app.core.settings import Settings
+
 MAX_ADDRESSES = 10_000  # beyond this, the oldest address is forgotten
 
 
@@ -41,3 +45,13 @@ class Misses:
         while seen and seen[0] <= now - self.window:
             seen.popleft()
         return seen
+
+
+def misses_of(request: Request, settings: Settings) -> Misses:
+    """This process's count of unknown tokens per address (portal and acknowledgement
+    links share it)."""
+    misses: Misses | None = getattr(request.app.state, "portal_misses", None)
+    if misses is None:
+        misses = request.app.state.portal_misses = Misses(
+            settings.sign_in_failures_per_address, timedelta(minutes=settings.sign_in_window_minutes))
+    return misses

@@ -136,7 +136,7 @@ def test_custodia_demo_serves_health_and_docs(tmp_path: Path, unused_port: int) 
         server.wait(timeout=30)
 
 
-def wait_for(url: str, seconds: float = 30) -> httpx.Response:
+def wait_for(url: str, seconds: float = 90) -> httpx.Response:
     deadline = time.monotonic() + seconds
     while True:
         try:

@@ -58,7 +58,7 @@ def test_a_draft_holds_nothing_and_issuing_holds_whole_families_of_its_custodian
     breakdown = client.get(f"/api/v1/holds/{hold['id']}/documents", headers=attorney).json()
     assert breakdown == [{"custodian": "dreyes", "source": s, "documents": n}
                          for s, n in sorted(_sources(database).items())]
-    assert actions(database) == ["hold.create", "hold.issue"]
+    assert actions(database) == ["hold.create", "hold.issue", "hold.notices_send"]
 
 
 def _sources(database: Database) -> dict[str, int]:
@@ -118,7 +118,7 @@ def test_a_rescope_of_an_active_hold_recomputes_it_and_bumps_its_scope_version(
     renamed = client.patch(f"/api/v1/holds/{hold['id']}", headers=attorney, json={
         "version": response.json()["version"], "matter_number": "2026CV0042"}).json()
     assert renamed["scope_version"] == 2 and renamed["matter_number"] == "2026CV0042"
-    assert actions(database)[-2:] == ["hold.rescope", "hold.update"]
+    assert actions(database)[-3:] == ["hold.rescope", "hold.notices_send", "hold.update"]
 
 
 def test_a_held_document_cannot_be_deleted_by_the_domain_or_by_the_database(

@@ -30,7 +30,7 @@ def test_a_good_template_passes_and_renders_escaped_values() -> None:
 
 @pytest.mark.parametrize(("body", "line", "words"), [
     ("<p>one</p>\n<p>two</p>\n{% if partial %}never closed", 3, "Unexpected end of template"),
-    ("<p>ok</p>\n\n{{ requester_nmae }}", 3, "'requester_nmae' is not a name letters know"),
+    ("<p>ok</p>\n\n{{ requester_nmae }}", 3, "'requester_nmae' is not a name this template knows"),
     ("a\nb\n{{ ''.__class__ }}", 3, "names starting with _ are not allowed"),
     ("{{ grounds['__class__'] }}", 1, "names starting with _ are not allowed"),
     ("x\n{{ ''|attr('__class__') }}", 2, "unsafe"),
@@ -40,7 +40,7 @@ def test_a_good_template_passes_and_renders_escaped_values() -> None:
     ("{{ 'x' * 100000000 }}", 1, "letters allow"),
     ("{{ 9 ** 9 ** 9 }}", 1, "** operator is not allowed"),
     ("{{ '%999999999d' % 1 }}", 1, "% operator is not allowed"),
-    ("{{ lipsum(100000) }}", 1, "'lipsum' is not a name letters know"),
+    ("{{ lipsum(100000) }}", 1, "'lipsum' is not a name this template knows"),
     ("{{ 'a'|center(999999999) }}", 1, "No filter named 'center'"),
     ("{{ fees.total.nope }}", 1, "has no attribute 'nope'"),
 ])

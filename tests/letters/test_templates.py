@@ -75,7 +75,7 @@ def test_a_bad_template_is_refused_with_its_line_and_nothing_saved(
     for body, line, words in [
         ("<p>one</p>\n{% for g in grounds %}\n<li>{{ g.code }}</li>", 3, "Unexpected end of template"),
         ("<p>\n{{ ''.__class__.__mro__ }}</p>", 2, "names starting with _"),
-        ("<p>{{ requester_phone }}</p>", 1, "'requester_phone' is not a name letters know"),
+        ("<p>{{ requester_phone }}</p>", 1, "'requester_phone' is not a name this template knows"),
         ("<p>{{ ''|attr('__class__') }}</p>", 1, "unsafe"),
     ]:
         answer = client.post(url, headers=clerk, json={"subject_template": "Re {{ request_number }}",
