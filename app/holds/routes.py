@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ from app.core.deps import (
 from app.core.errors import NotFound, TooManyRequests
 from app.core.pagination import Page, PageDep, paginate
 from app.core.settings import Settings
-from app.holds import notices, service
+from app.holds import notices, report, service
 from app.holds.schemas import (
     AcknowledgeIn,
     AcknowledgementOut,
@@ -143,6 +144,26 @@ def acknowledgements(hold_id: uuid.UUID, reader: HoldReader,
     return [AcknowledgementOut(person_name=name, **{
         field: getattr(ack, field) for field in AcknowledgementOut.model_fields
         if field != "person_name"}) for ack, name in rows]
+
+
+@router.get("/{hold_id}/report", responses={200: {"content": {
+    "text/csv": {}, "application/pdf": {}}, "description": "The report as CSV or PDF"}})
+def hold_report(hold_id: uuid.UUID, reader: HoldReader, session: ReadSessionDep,
+                settings: SettingsDep, format: Annotated[Literal["pdf", "csv"], Query()] = "pdf",
+                part: Annotated[Literal["custodians", "documents", "history"], Query(
+                    description="Which part the CSV holds (the PDF holds all three)")]
+                = "custodians") -> Response:
+    """The hold's report: custodians with their acknowledgements and answers, held documents
+    by custodian and source, and the full history (audited as `hold.report`)."""
+    hold = service.hold_of(session, hold_id)
+    found = report.gather(session, hold, settings.zone)
+    audit.record(session, reader.actor, "hold.report", "hold", hold.id, format=format,
+                 part=part if format == "csv" else "all")
+    if format == "csv":
+        return Response(report.as_csv(found, part), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="hold-{part}.csv"'})
+    return Response(report.as_pdf(found), media_type="application/pdf",
+                    headers={"Content-Disposition": 'inline; filename="hold-report.pdf"'})
 
 
 templates = APIRouter(prefix="/api/v1/hold-notice-templates", tags=["holds"])

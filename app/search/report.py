@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.audit import Actor
 from app.core.settings import Settings
+from app.core.spreadsheet import safe_cell
 from app.models import Document
 from app.search.schemas import TermReportOut, TermRow
 from app.search.service import engine_errors, parse_query
@@ -70,12 +71,7 @@ def as_csv(report: TermReportOut) -> str:
     writer.writerow(["term", "documents", "unique_documents", "with_families",
                      "unique_with_families"])
     for row in report.rows:
-        writer.writerow([_safe(row.term), row.documents, row.unique_documents,
+        writer.writerow([safe_cell(row.term), row.documents, row.unique_documents,
                          row.with_families, row.unique_with_families])
     writer.writerow(["(any term)", report.total_documents, "", report.total_with_families, ""])
     return out.getvalue()
-
-
-def _safe(cell: str) -> str:
-    """A term that starts like a formula is quoted, so a spreadsheet shows it as text."""
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell

@@ -3,6 +3,8 @@ reminders and escalation on a controlled clock, a new notice on rescope, a relea
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.core.clock import FrozenClock
@@ -217,3 +220,29 @@ def test_attorneys_edit_the_wording_as_a_new_version_and_bad_templates_change_no
     notice = city.delivered()["dreyes@springvale.example"][0]
     assert notice["Subject"] == "Preserve records: Reyes v. Springvale"
     assert token_in(notice)
+
+
+def test_the_report_shows_acknowledgements_documents_and_history_as_csv_and_pdf(
+        city: City) -> None:
+    hold = issue(city.api, city.attorney, create_hold(
+        city.api, city.attorney, matter_number="2026CV0042",
+        custodians=[city.people["dana"], city.people["lee"]]))
+    dana = token_in(city.delivered()["dreyes@springvale.example"][0])
+    city.api.post(f"/api/v1/portal/acknowledgements/{dana}",
+                  json={"other": '=HYPERLINK("http://evil.example")'})
+    url = f"/api/v1/holds/{hold['id']}/report"
+    rows = list(csv.DictReader(io.StringIO(city.api.get(
+        url, headers=city.attorney, params={"format": "csv", "part": "custodians"}).text)))
+    by_name = {row["custodian"]: row for row in rows}
+    assert by_name["Dana Reyes"]["acknowledged_from"] == "198.51.100.20"
+    assert by_name["Dana Reyes"]["other"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert by_name["Lee Okafor"]["acknowledged_at"] == ""
+    documents = city.api.get(url, headers=city.attorney,
+                             params={"format": "csv", "part": "documents"}).text
+    assert "dreyes" in documents and documents.strip().endswith(",1")
+    pdf = city.api.get(url, headers=city.attorney)
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Reyes v. Springvale (2026CV0042)" in text and "hold.acknowledge" in text
+    refused = city.api.get(url, headers=city.attorney, params={"format": "xlsx"})
+    assert refused.status_code == 422

@@ -13,7 +13,7 @@ from app.core import jobs as queue
 from app.core.audit import Actor
 from app.core.errors import Conflict
 from app.models import Document, IngestJob, Job, JobState, JobStatus
-from ingest import jobs
+from ingest import hooks, jobs
 from ingest.runtime import Runtime
 from tests.ingest.conftest import count
 from tests.ingest.test_dedup import mail, write
@@ -89,3 +89,14 @@ def test_an_ingest_job_whose_workers_keep_dying_fails_visibly(
     ingest_job, dead = rows(runtime, job)
     assert dead.status == JobState.dead
     assert ingest_job.status == JobStatus.failed and "w1 stopped" in ingest_job.error
+
+
+def test_ingest_stores_nothing_before_the_domains_hooks_are_loaded(
+        runtime: Runtime, actor: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Legal holds must see every batch stored: an entry point that forgot app.tasks.load()
+    fails its ingest job visibly instead of storing mail a hold should have caught."""
+    job = queued_box(runtime, actor, tmp_path)
+    monkeypatch.setattr(hooks, "_loaded", False)
+    failed = jobs.run_now(runtime.runner(worker="cli"), job.id)
+    assert failed.status == JobStatus.failed and "app.tasks.load()" in failed.error
+    assert count(runtime.database, Document) == 0
