@@ -106,6 +106,9 @@ ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin
 # Those who read the CORA case files (the request, its review set, fees, letters): clerks
 # manage them, attorneys and auditors look.
 RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
+# Who read the custodian directory (people, addresses, custodian names): attorneys and admins
+# keep it, clerks and auditors look.
+PeopleReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
 # Who follow a request's paper trail (its mail and failures): the clerk's office and auditors.
 ClerkAuditorUser = Annotated[Principal, _allow(Role.clerk, Role.auditor, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
