@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.core import audit
 from app.core.audit import Actor
 from app.core.clock import clock_of
-from app.core.errors import BadRequest, CustodiaError, PayloadTooLarge
+from app.core.errors import BadRequest, PayloadTooLarge
 from app.models import Person, PersonCustodian, PersonEmail, PersonStatus
 from app.people import service
 from app.people.schemas import ImportReport, ImportRow
@@ -106,6 +106,14 @@ def _read(data: bytes) -> list[dict[str, str]]:
     return rows
 
 
+def _address(value: str, column: str) -> str:
+    try:
+        return service.normalized(value)
+    except BadRequest:
+        raise ValueError(f"{column} {value[:80]!r} is not one plain e-mail address, like "
+                         "name@city.example.gov") from None
+
+
 def _row(raw: dict[str, str], today: date) -> Row:
     """One row, checked alone; a ValueError or CustodiaError names what is wrong."""
     line = int(raw["_line"])
@@ -115,7 +123,7 @@ def _row(raw: dict[str, str], today: date) -> Row:
     for column in ("name", "department", "title"):
         if len(raw.get(column, "")) > 200:
             raise ValueError(f"{column} is longer than 200 characters")
-    emails = [service.normalized(address) for address in _split(raw.get("emails", ""))]
+    emails = [_address(address, "emails") for address in _split(raw.get("emails", ""))]
     if not emails:
         raise ValueError("no e-mail address (people are matched by address)")
     if len(set(emails)) < len(emails):
@@ -124,7 +132,7 @@ def _row(raw: dict[str, str], today: date) -> Row:
     if any(len(c) > 200 for c in custodians) or len(set(custodians)) < len(custodians):
         raise ValueError("a custodian name is longer than 200 characters or listed twice")
     supervisor = raw.get("supervisor_email", "")
-    supervisor = service.normalized(supervisor) if supervisor else ""
+    supervisor = _address(supervisor, "supervisor_email") if supervisor else ""
     status_text = raw.get("status", "").lower()
     if status_text and status_text not in {s.value for s in PersonStatus}:
         raise ValueError(f"unknown status {status_text[:40]!r} (active or departed)")
@@ -198,8 +206,8 @@ def _cross_check(session: Session, rows: list[Row], errors: list[dict[str, Any]]
 
 def _find_cycles(session: Session, rows: list[Row], errors: list[dict[str, Any]]) -> None:
     """Supervisor chains as they would be after the import must end."""
-    chain: dict[Any, Any] = dict(session.execute(select(Person.id, Person.supervisor_id))
-                                 .tuples().all())
+    chain: dict[Any, Any] = {person_id: boss for person_id, boss in
+                             session.execute(select(Person.id, Person.supervisor_id))}
     key = {id(row): (row.person.id if row.person else row) for row in rows}
     for row in rows:
         if row.supervisor is not None:
@@ -245,9 +253,8 @@ def check(session: Session, data: bytes, zone: ZoneInfo) -> list[Row]:
     for raw in _read(data):
         try:
             rows.append(_row(raw, today))
-        except (ValueError, CustodiaError) as exc:
-            reason = exc.detail if isinstance(exc, CustodiaError) else str(exc)
-            errors.append({"line": int(raw["_line"]), "reason": reason})
+        except ValueError as exc:
+            errors.append({"line": int(raw["_line"]), "reason": str(exc)})
     _cross_check(session, rows, errors)
     if not errors:
         _find_cycles(session, rows, errors)

@@ -55,7 +55,7 @@ def shown(session: Session, people: list[Person]) -> list[PersonOut]:
         names[mapped.person_id].append(mapped.custodian)
     bosses = {p.supervisor_id for p in people if p.supervisor_id}
     boss_names = dict(session.execute(select(Person.id, Person.name)
-                                      .where(Person.id.in_(bosses))).tuples().all())
+                                      .where(Person.id.in_(bosses))).all())
     return [PersonOut(
         id=p.id, name=p.name, department=p.department, title=p.title, status=p.status,
         departed_on=p.departed_on, emails=emails[p.id], custodians=names[p.id],

@@ -226,7 +226,7 @@ def people_for_custodians(session: Session, names: Iterable[str]) -> dict[str, P
     rows = session.execute(select(PersonCustodian.custodian, Person)
                            .join(Person, Person.id == PersonCustodian.person_id)
                            .where(PersonCustodian.custodian.in_(wanted)))
-    return {custodian: found for custodian, found in rows.tuples()}
+    return {custodian: found for custodian, found in rows}
 
 
 def custodian_names(session: Session, person_ids: Iterable[uuid.UUID]) -> set[str]:
