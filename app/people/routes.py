@@ -149,12 +149,12 @@ def create_person(body: PersonIn, attorney: AttorneyUser, session: SessionDep) -
     return one(session, service.create(session, attorney.actor, body))
 
 
-@router.get("/{person_id}", response_model=PersonOut)
+@router.get("/{person_id:uuid}", response_model=PersonOut)
 def get_person(person_id: uuid.UUID, _: PeopleReader, session: ReadSessionDep) -> PersonOut:
     return one(session, service.person(session, person_id))
 
 
-@router.patch("/{person_id}", response_model=PersonOut)
+@router.patch("/{person_id:uuid}", response_model=PersonOut)
 def update_person(person_id: uuid.UUID, body: PersonPatch, attorney: AttorneyUser,
                   session: SessionDep) -> PersonOut:
     """Change the fields sent. A supervisor must be another person, and not one this person
@@ -163,7 +163,7 @@ def update_person(person_id: uuid.UUID, body: PersonPatch, attorney: AttorneyUse
     return one(session, service.update(session, attorney.actor, found, body))
 
 
-@router.post("/{person_id}/depart", response_model=PersonOut)
+@router.post("/{person_id:uuid}/depart", response_model=PersonOut)
 def depart_person(person_id: uuid.UUID, body: DepartIn, attorney: AttorneyUser,
                   session: SessionDep, settings: SettingsDep) -> PersonOut:
     """Mark a person departed on a day. Their addresses, custodian names and records stay."""
@@ -172,7 +172,7 @@ def depart_person(person_id: uuid.UUID, body: DepartIn, attorney: AttorneyUser,
                                        settings.zone))
 
 
-@router.post("/{person_id}/emails", response_model=PersonOut, status_code=201)
+@router.post("/{person_id:uuid}/emails", response_model=PersonOut, status_code=201)
 def add_email(person_id: uuid.UUID, body: EmailIn, attorney: AttorneyUser,
               session: SessionDep) -> PersonOut:
     """Add an address (stored in lower case). One already anyone's answers 409. Audited."""
@@ -180,7 +180,7 @@ def add_email(person_id: uuid.UUID, body: EmailIn, attorney: AttorneyUser,
     return one(session, service.add_email(session, attorney.actor, found, body))
 
 
-@router.patch("/{person_id}/emails/{address}", response_model=PersonOut)
+@router.patch("/{person_id:uuid}/emails/{address:path}", response_model=PersonOut)
 def update_email(person_id: uuid.UUID, address: str, body: EmailPatch,
                  attorney: AttorneyUser, session: SessionDep) -> PersonOut:
     """Mark an address current or old. Audited."""
@@ -189,7 +189,7 @@ def update_email(person_id: uuid.UUID, address: str, body: EmailPatch,
                                                   body.current))
 
 
-@router.delete("/{person_id}/emails/{address}", response_model=PersonOut)
+@router.delete("/{person_id:uuid}/emails/{address:path}", response_model=PersonOut)
 def remove_email(person_id: uuid.UUID, address: str, attorney: AttorneyUser,
                  session: SessionDep) -> PersonOut:
     """Remove an address entered by mistake (an old one is kept with current=false)."""
@@ -197,7 +197,7 @@ def remove_email(person_id: uuid.UUID, address: str, attorney: AttorneyUser,
     return one(session, service.remove_email(session, attorney.actor, found, address))
 
 
-@router.post("/{person_id}/custodians", response_model=PersonOut, status_code=201)
+@router.post("/{person_id:uuid}/custodians", response_model=PersonOut, status_code=201)
 def map_custodian(person_id: uuid.UUID, body: CustodianIn, attorney: AttorneyUser,
                   session: SessionDep) -> PersonOut:
     """Claim an ingest custodian name as this person's mail; one already mapped: 409."""
@@ -205,7 +205,7 @@ def map_custodian(person_id: uuid.UUID, body: CustodianIn, attorney: AttorneyUse
     return one(session, service.map_custodian(session, attorney.actor, found, body.custodian))
 
 
-@router.delete("/{person_id}/custodians/{custodian}", response_model=PersonOut)
+@router.delete("/{person_id:uuid}/custodians/{custodian:path}", response_model=PersonOut)
 def unmap_custodian(person_id: uuid.UUID, custodian: str, attorney: AttorneyUser,
                     session: SessionDep) -> PersonOut:
     found = service.person(session, person_id)

@@ -214,3 +214,15 @@ def test_custodian_names(api: TestClient, attorney: Headers, database: Database,
     [entry] = audit_of(database, "person.custodian_unmap")
     assert entry.details["before"]["custodians"] == ["lee-archive", "marsh-l"]
     assert entry.details["after"]["custodians"] == ["lee-archive"]
+
+
+def test_names_with_a_slash_and_ids_that_are_not_ids(api: TestClient, attorney: Headers,
+                                                     make_person: MakePerson) -> None:
+    lee = make_person("Lee Marsh", "lee/parks@city.example.gov", custodians=["parks/marsh-l"])
+    url = f"{PEOPLE}/{lee['id']}"
+    assert api.delete(f"{url}/custodians/parks/marsh-l", headers=attorney).json()[
+        "custodians"] == []
+    assert api.patch(f"{url}/emails/lee/parks@city.example.gov", headers=attorney,
+                     json={"current": False}).json()["emails"][0]["current"] is False
+    problem(api.get(f"{PEOPLE}/not-an-id", headers=attorney), 404)
+    problem(api.patch(f"{PEOPLE}/import", headers=attorney, json={}), 405)

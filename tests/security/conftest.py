@@ -128,6 +128,12 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
     link = client.post(f"/api/v1/requests/{request_id}/links", headers=clerk)
     for answer in (filled, letter, link):
         assert answer.status_code in (200, 201), answer.text
+    boss = client.post("/api/v1/people", headers=admin, json={
+        "name": "Ruth Okafor", "emails": [{"address": "ruth.okafor@city.example.gov"}]})
+    person = client.post("/api/v1/people", headers=admin, json={
+        "name": "Lee Marsh", "supervisor_id": boss.json()["id"], "custodians": ["parks"],
+        "emails": [{"address": "lee.marsh@city.example.gov"}]})
+    assert boss.status_code == 201 and person.status_code == 201, person.text
     templates = client.get("/api/v1/letter-templates", headers=clerk).json()
     citations = client.get("/api/v1/citations", headers=clerk).json()
     schedules = client.get("/api/v1/fee-schedules", headers=clerk).json()
@@ -141,6 +147,7 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
         "job_id": [queued.json()["id"]], "root_id": [root.json()["id"]],
         "connection_id": [connection.json()["id"]], "saved_id": [saved.json()["id"]],
         "token_id": [token.json()["id"]], "lockout_id": [lockouts[0]["id"]],
+        "person_id": [boss.json()["id"], person.json()["id"]],
     }
 
 
