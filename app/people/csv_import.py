@@ -13,18 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.audit import Actor
 from app.core.clock import clock_of
-from app.core.errors import BadRequest, PayloadTooLarge
+from app.core.errors import BadRequest, Conflict, PayloadTooLarge
 from app.models import Person, PersonCustodian, PersonEmail, PersonStatus
 from app.people import service
 from app.people.schemas import ImportReport, ImportRow
@@ -154,7 +156,49 @@ def _row(raw: dict[str, str], today: date) -> Row:
                custodians, supervisor, status, departed_on)
 
 
-def _cross_check(session: Session, rows: list[Row], errors: list[dict[str, Any]]) -> None:
+@dataclass
+class Known:
+    """What the directory holds of the file's addresses, names and matched people, read in
+    a few batched queries (a 10,000-row file must not cost a query per row)."""
+
+    owner_of: dict[str, uuid.UUID]  # address -> person
+    custodian_owner: dict[str, uuid.UUID]
+    people: dict[uuid.UUID, Person]
+    emails: dict[uuid.UUID, dict[str, bool]]  # every address of each matched person
+    custodians: dict[uuid.UUID, set[str]]
+
+
+def _chunks(values: Iterable[Any], size: int = 500) -> Iterator[list[Any]]:
+    listed = list(values)
+    for start in range(0, len(listed), size):
+        yield listed[start:start + size]
+
+
+def _known(session: Session, rows: list[Row]) -> Known:
+    addresses = {a for r in rows for a in r.emails} | {r.supervisor_email for r in rows
+                                                        if r.supervisor_email}
+    owner_of = {e.address: e.person_id for chunk in _chunks(addresses) for e in
+                session.scalars(select(PersonEmail).where(PersonEmail.address.in_(chunk)))}
+    names = {c for r in rows for c in r.custodians}
+    custodian_owner = {c.custodian: c.person_id for chunk in _chunks(names) for c in
+                       session.scalars(select(PersonCustodian)
+                                       .where(PersonCustodian.custodian.in_(chunk)))}
+    matched = {owner_of[a] for r in rows for a in r.emails if a in owner_of}
+    known = Known(owner_of, custodian_owner, {}, {i: {} for i in matched},
+                  {i: set() for i in matched})
+    for chunk in _chunks(matched):
+        known.people.update((p.id, p) for p in
+                            session.scalars(select(Person).where(Person.id.in_(chunk))))
+        for email in session.scalars(select(PersonEmail)
+                                     .where(PersonEmail.person_id.in_(chunk))):
+            known.emails[email.person_id][email.address] = email.current
+        for mapped in session.scalars(select(PersonCustodian)
+                                      .where(PersonCustodian.person_id.in_(chunk))):
+            known.custodians[mapped.person_id].add(mapped.custodian)
+    return known
+
+
+def _cross_check(known: Known, rows: list[Row], errors: list[dict[str, Any]]) -> None:
     """Addresses and names once in the file, each row's match, each supervisor's person."""
     by_address: dict[str, Row] = {}
     by_custodian: dict[str, Row] = {}
@@ -170,20 +214,18 @@ def _cross_check(session: Session, rows: list[Row], errors: list[dict[str, Any]]
                     raise ValueError(f"custodian {custodian!r} is also on line "
                                      f"{by_custodian[custodian].line}")
                 by_custodian[custodian] = row
-            owners = set(session.scalars(select(PersonEmail.person_id)
-                                         .where(PersonEmail.address.in_(row.emails))))
+            owners = {known.owner_of[a] for a in row.emails if a in known.owner_of}
             if len(owners) > 1:
                 raise ValueError("its addresses belong to different people")
             if owners:
-                row.person = session.get(Person, owners.pop())
-                assert row.person is not None
+                row.person = known.people[owners.pop()]
                 if row.person.id in by_person:
                     raise ValueError(f"it matches the same person as line "
                                      f"{by_person[row.person.id].line}")
                 by_person[row.person.id] = row
             for custodian in row.custodians:
-                owner = session.get(PersonCustodian, custodian)
-                if owner is not None and (row.person is None or owner.person_id != row.person.id):
+                owner = known.custodian_owner.get(custodian)
+                if owner is not None and (row.person is None or owner != row.person.id):
                     raise ValueError(f"custodian {custodian!r} is another person's")
         except ValueError as exc:
             errors.append({"line": row.line, "reason": str(exc)})
@@ -195,13 +237,11 @@ def _cross_check(session: Session, rows: list[Row], errors: list[dict[str, Any]]
         elif row.supervisor_email in by_address:
             boss = by_address[row.supervisor_email]
             row.supervisor = boss.person.id if boss.person else boss
+        elif row.supervisor_email in known.owner_of:
+            row.supervisor = known.owner_of[row.supervisor_email]
         else:
-            boss_email = session.get(PersonEmail, row.supervisor_email)
-            if boss_email is None:
-                errors.append({"line": row.line, "reason": f"supervisor {row.supervisor_email} "
-                               "is no person's address, in the file or the directory"})
-            else:
-                row.supervisor = boss_email.person_id
+            errors.append({"line": row.line, "reason": f"supervisor {row.supervisor_email} "
+                           "is no person's address, in the file or the directory"})
 
 
 def _find_cycles(session: Session, rows: list[Row], errors: list[dict[str, Any]]) -> None:
@@ -224,10 +264,9 @@ def _find_cycles(session: Session, rows: list[Row], errors: list[dict[str, Any]]
             current = chain.get(current)
 
 
-def _plan(session: Session, row: Row) -> None:
+def _plan(known: Known, row: Row) -> None:
     """What importing the row would change, in row.changes; and so its action."""
     found = row.person
-    supervisor_id = row.supervisor if isinstance(row.supervisor, uuid.UUID) else None
     if found is None:
         row.action = "create"
         return
@@ -236,16 +275,15 @@ def _plan(session: Session, row: Row) -> None:
     if row.status is not None:
         wanted["status"] = row.status
         wanted["departed_on"] = row.departed_on
-    if row.supervisor is not None:
-        wanted["supervisor_id"] = supervisor_id  # None: a person the file creates
-    row.changes = {k: v for k, v in wanted.items()
-                   if k == "supervisor_id" and v is None or getattr(found, k) != v}
-    added = _new_emails(session, row) or (
-        set(row.custodians) - service.custodian_names(session, [found.id]))
+    if row.supervisor is not None:  # a Row: a person the file creates, so a change
+        wanted["supervisor_id"] = row.supervisor
+    row.changes = {k: v for k, v in wanted.items() if getattr(found, k) != v}
+    added = (set(row.emails) - set(known.emails[found.id])
+             or set(row.custodians) - known.custodians[found.id])
     row.action = "update" if row.changes or added else "unchanged"
 
 
-def check(session: Session, data: bytes, zone: ZoneInfo) -> list[Row]:
+def check(session: Session, data: bytes, zone: ZoneInfo) -> tuple[list[Row], Known]:
     """Every row checked alone, then together; InvalidImport names each bad line."""
     today = clock_of(session).now().astimezone(zone).date()
     rows: list[Row] = []
@@ -255,7 +293,8 @@ def check(session: Session, data: bytes, zone: ZoneInfo) -> list[Row]:
             rows.append(_row(raw, today))
         except ValueError as exc:
             errors.append({"line": int(raw["_line"]), "reason": str(exc)})
-    _cross_check(session, rows, errors)
+    known = _known(session, rows)
+    _cross_check(known, rows, errors)
     if not errors:
         _find_cycles(session, rows, errors)
     if errors:
@@ -267,68 +306,73 @@ def check(session: Session, data: bytes, zone: ZoneInfo) -> list[Row]:
             f"{', ...' if len(lines) > 20 else ''}); nothing was imported.",
             errors=errors[:MAX_LISTED])
     for row in rows:
-        _plan(session, row)
-    return rows
+        _plan(known, row)
+    return rows, known
 
 
-def _new_emails(session: Session, row: Row) -> list[str]:
-    return [a for a in row.emails if session.get(PersonEmail, a) is None]
-
-
-def _apply(session: Session, actor: Actor, rows: list[Row]) -> None:
-    made: dict[int, Person] = {}
+def _apply(session: Session, actor: Actor, rows: list[Row], known: Known) -> None:
+    """People first (new ones without supervisors), then supervisors: an insert never names
+    a person not yet written. Snapshots come from `known`, kept up to date as rows apply."""
     befores: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        if row.action == "unchanged":
-            continue
+    changing = [row for row in rows if row.action != "unchanged"]
+    for row in changing:
         found = row.person
         if found is None:
-            found = Person(name=row.name, department=row.department, title=row.title,
-                           status=row.status or PersonStatus.active, departed_on=row.departed_on)
+            found = Person(id=uuid.uuid4(), name=row.name, department=row.department,
+                           title=row.title, status=row.status or PersonStatus.active,
+                           departed_on=row.departed_on)
             session.add(found)
-            session.flush()
             row.person = found
+            known.emails[found.id], known.custodians[found.id] = {}, set()
         else:
-            befores[id(row)] = service.snapshot(session, found)
+            befores[id(row)] = service.snapshot_of(found, known.emails[found.id],
+                                                   known.custodians[found.id])
             for name, value in row.changes.items():
                 if name != "supervisor_id":
                     setattr(found, name, value)
-        made[id(row)] = found
-        for address in _new_emails(session, row):
-            session.add(PersonEmail(address=address, person_id=found.id, current=True))
-        mapped = service.custodian_names(session, [found.id])
-        for custodian in row.custodians:
-            if custodian not in mapped:
-                session.add(PersonCustodian(custodian=custodian, person_id=found.id))
-        session.flush()
-    for row in rows:
-        if row.action != "unchanged" and row.supervisor is not None:
-            assert row.person is not None
-            boss = row.supervisor.person if isinstance(row.supervisor, Row) else None
-            row.person.supervisor_id = boss.id if boss is not None else row.supervisor
     session.flush()
-    for row in rows:
-        if row.action == "unchanged":
-            continue
+    for row in changing:
         assert row.person is not None
-        after = service.snapshot(session, row.person)
-        if id(row) in befores:
-            if befores[id(row)] == after:
-                row.action = "unchanged"
-                continue
+        emails, custodians = known.emails[row.person.id], known.custodians[row.person.id]
+        for address in row.emails:
+            if address not in emails:
+                session.add(PersonEmail(address=address, person_id=row.person.id, current=True))
+                emails[address] = True
+        for custodian in row.custodians:
+            if custodian not in custodians:
+                session.add(PersonCustodian(custodian=custodian, person_id=row.person.id))
+                custodians.add(custodian)
+        if isinstance(row.supervisor, Row):
+            assert row.supervisor.person is not None  # written above
+            row.person.supervisor_id = row.supervisor.person.id
+        elif row.supervisor is not None:
+            row.person.supervisor_id = row.supervisor
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict("The directory changed while the file was imported (an address or "
+                       "custodian name was taken meanwhile); nothing was imported. Try "
+                       "again.") from None
+    for row in changing:
+        assert row.person is not None
+        after = service.snapshot_of(row.person, known.emails[row.person.id],
+                                    known.custodians[row.person.id])
+        if id(row) not in befores:
+            audit.record(session, actor, "person.create", "person", row.person.id,
+                         via="import", line=row.line, after=after)
+        elif befores[id(row)] != after:
             audit.record(session, actor, "person.update", "person", row.person.id,
                          via="import", line=row.line, before=befores[id(row)], after=after)
         else:
-            audit.record(session, actor, "person.create", "person", row.person.id,
-                         via="import", line=row.line, after=after)
+            row.action = "unchanged"
 
 
 def run(session: Session, actor: Actor, data: bytes, zone: ZoneInfo, *,
         dry_run: bool) -> ImportReport:
     """Check the file, then (unless a dry run) apply it; one person.import entry counts it."""
-    rows = check(session, data, zone)
+    rows, known = check(session, data, zone)
     if not dry_run:
-        _apply(session, actor, rows)
+        _apply(session, actor, rows, known)
     shown = [ImportRow(line=r.line, action=r.action, name=r.name,
                        person_id=r.person.id if r.person else None) for r in rows]
     counts = {action: sum(1 for r in rows if r.action == action)

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -53,16 +54,21 @@ def emails_of(session: Session, person_id: uuid.UUID) -> list[PersonEmail]:
                                 .order_by(PersonEmail.current.desc(), PersonEmail.address)))
 
 
-def snapshot(session: Session, found: Person) -> dict[str, Any]:
+def snapshot_of(found: Person, emails: dict[str, bool], custodians: Iterable[str]
+                ) -> dict[str, Any]:
     """What an audit entry keeps of a person: every field, addresses and custodian names."""
     kept: dict[str, Any] = audit.jsonable({
         "name": found.name, "department": found.department, "title": found.title,
         "supervisor_id": found.supervisor_id, "status": found.status,
-        "departed_on": found.departed_on,
-        "emails": {e.address: e.current for e in emails_of(session, found.id)},
-        "custodians": sorted(custodian_names(session, [found.id])),
+        "departed_on": found.departed_on, "emails": dict(sorted(emails.items())),
+        "custodians": sorted(custodians),
     })
     return kept
+
+
+def snapshot(session: Session, found: Person) -> dict[str, Any]:
+    return snapshot_of(found, {e.address: e.current for e in emails_of(session, found.id)},
+                       custodian_names(session, [found.id]))
 
 
 def check_supervisor(session: Session, found: Person | None, supervisor_id: uuid.UUID) -> None:
@@ -91,7 +97,10 @@ def _add_email(session: Session, found: Person, email: EmailIn) -> str:
         raise AddressTaken(f"{address} is already {whose} address; an address belongs to one "
                            "person.", person_id=str(owner.person_id))
     session.add(PersonEmail(address=address, person_id=found.id, current=email.current))
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # taken by a transaction that committed meanwhile
+        raise AddressTaken(f"{address} was just taken by another person.") from None
     return address
 
 
@@ -102,7 +111,11 @@ def _map(session: Session, found: Person, custodian: str) -> None:
         raise CustodianTaken(f"The custodian name {custodian!r} is already mapped to {whose}; "
                              "one name maps to one person.", person_id=str(owner.person_id))
     session.add(PersonCustodian(custodian=custodian, person_id=found.id))
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        raise CustodianTaken(f"The custodian name {custodian!r} was just mapped to another "
+                             "person.") from None
 
 
 def create(session: Session, actor: Actor, body: PersonIn) -> Person:
