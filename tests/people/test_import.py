@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.db import Database
+from app.models import Role
 from app.people import csv_import
 from tests.people.conftest import Headers, audit_of, counts, problem
 
@@ -203,3 +204,27 @@ def test_cli_import(tmp_path: Path) -> None:
     assert "line 2:" in refused.stderr and "retired" in refused.stderr
     missing = run(str(tmp_path / "nope.csv"))
     assert missing.returncode == 2 and "cannot read" in missing.stderr
+
+
+def test_import_names_a_new_supervisor_and_reinstates(
+        api: TestClient, attorney: Headers, database: Database, post: Post,
+        make_user: Any, login: Any) -> None:
+    assert post(GOOD).status_code == 200
+    ana = people(api, attorney)["Pike, Ana"]
+    file = "name,emails,supervisor_email,status\n" \
+           "Pike Ana,ana@city.example.gov,dana@city.example.gov,active\n" \
+           "Dana Cole,dana@city.example.gov,,\n"
+    dry = post(file, dry_run="true").json()
+    assert [(r["action"], r["person_id"]) for r in dry["rows"]] == [
+        ("update", ana["id"]), ("create", None)]
+    done = post(file)
+    assert done.status_code == 200, done.text
+    found = people(api, attorney)
+    ana, dana = found["Pike Ana"], found["Dana Cole"]
+    assert (ana["status"], ana["departed_on"]) == ("active", None)
+    assert ana["supervisor"] == {"id": dana["id"], "name": "Dana Cole"}
+    update = audit_of(database, "person.update")[-1]
+    assert update.details["before"]["status"] == "departed"
+    assert update.details["after"]["supervisor_id"] == dana["id"]
+    verified = api.get("/api/v1/audit/verify", headers=login(make_user(Role.auditor)))
+    assert verified.status_code == 200 and verified.json()["intact"] is True, verified.text
