@@ -12,6 +12,7 @@ from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.core.settings import ConfigurationError, Settings
 from app.core.startup import check_configuration
 from app.ingest.cli import cli as ingest_cli
+from app.people.cli import cli as people_cli
 from app.requests.cli import cli as requests_cli
 from app.search.cli import cli as search_cli
 
@@ -21,6 +22,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(ingest_cli)
 cli.add_typer(search_cli)
 cli.add_typer(requests_cli, name="requests")
+cli.add_typer(people_cli, name="people")
 
 
 Workers = Annotated[int | None, typer.Option(

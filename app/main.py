@@ -31,6 +31,7 @@ from app.ingest.routes import router as ingest_router
 from app.jobs.routes import router as jobs_router
 from app.letters.routes import router as letters_router
 from app.mail.routes import router as mail_router
+from app.people.routes import router as people_router
 from app.portal import logs as portal_logs
 from app.portal.routes import router as portal_router
 from app.requests.routes import router as requests_router
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
                    search_router, requests_router, review_router, fees_router, letters_router,
                    portal_router, holds_router, hold_templates_router, acknowledgements_router,
-                   jobs_router, mail_router, apidocs_router):
+                   jobs_router, mail_router, people_router, apidocs_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -109,6 +109,9 @@ RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.audi
 # Who read legal holds (matters, custodians, held documents): attorneys manage them,
 # auditors look; clerks see only that a hold exists (on a request's review set).
 HoldReader = Annotated[Principal, _allow(Role.attorney, Role.auditor, Role.admin)]
+# Who read the custodian directory (people, addresses, custodian names): attorneys and admins
+# keep it, clerks and auditors look.
+PeopleReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
 # Who follow a request's paper trail (its mail and failures): the clerk's office and auditors.
 ClerkAuditorUser = Annotated[Principal, _allow(Role.clerk, Role.auditor, Role.admin)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.core.clock import clock_of
 from app.models import Document, HeldDocument, Hold, HoldCustodian, HoldStatus, Location, PersonCustodian
+from app.people import service as people
 from app.search.service import engine_errors, parse_query
 from search.engines import SearchEngine
 
@@ -32,10 +33,8 @@ CHUNK = 500  # ids per statement: SQLite binds at most 32,766 parameters
 
 def custodian_names(session: Session, hold: Hold) -> set[str]:
     """The ingest custodian names (Location.custodian) of the hold's people."""
-    return set(session.scalars(
-        select(PersonCustodian.custodian)
-        .join(HoldCustodian, HoldCustodian.person_id == PersonCustodian.person_id)
-        .where(HoldCustodian.hold_id == hold.id)))
+    return people.custodian_names(session, session.scalars(
+        select(HoldCustodian.person_id).where(HoldCustodian.hold_id == hold.id)))
 
 
 def _bounds(day: date | None, zone: ZoneInfo, after: bool) -> datetime | None:

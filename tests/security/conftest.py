@@ -19,7 +19,7 @@ from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
-from app.models import AuditEntry, Person, PersonCustodian, PersonStatus, Role
+from app.models import AuditEntry, Role
 from ingest import indexer, jobs
 from ingest.runtime import Runtime
 from tests.conftest import TEST_PASSWORD, TEST_SECRET
@@ -128,14 +128,14 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
     link = client.post(f"/api/v1/requests/{request_id}/links", headers=clerk)
     for answer in (filled, letter, link):
         assert answer.status_code in (200, 201), answer.text
-    with database.transaction() as session:  # the people directory's API comes with its issue
-        someone = Person(name="Parks Custodian", status=PersonStatus.active)
-        session.add(someone)
-        session.flush()
-        session.add(PersonCustodian(custodian="parks", person_id=someone.id))
-        person_id = str(someone.id)
+    boss = client.post("/api/v1/people", headers=admin, json={
+        "name": "Ruth Okafor", "emails": [{"address": "ruth.okafor@city.example.gov"}]})
+    person = client.post("/api/v1/people", headers=admin, json={
+        "name": "Lee Marsh", "supervisor_id": boss.json()["id"], "custodians": ["parks"],
+        "emails": [{"address": "lee.marsh@city.example.gov"}]})
+    assert boss.status_code == 201 and person.status_code == 201, person.text
     hold = client.post("/api/v1/holds", headers=signed_in["attorney"], json={
-        "matter_name": "Trail injury", "custodians": [person_id]})
+        "matter_name": "Trail injury", "custodians": [person.json()["id"]]})
     assert hold.status_code == 201, hold.text
     templates = client.get("/api/v1/letter-templates", headers=clerk).json()
     citations = client.get("/api/v1/citations", headers=clerk).json()
@@ -151,6 +151,7 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
         "connection_id": [connection.json()["id"]], "saved_id": [saved.json()["id"]],
         "token_id": [token.json()["id"]], "lockout_id": [lockouts[0]["id"]],
         "hold_id": [hold.json()["id"]],
+        "person_id": [boss.json()["id"], person.json()["id"]],
     }
 
 

@@ -1,0 +1,1 @@
+"""The custodian directory: people, their addresses and their ingest custodian names."""

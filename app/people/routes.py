@@ -1,0 +1,212 @@
+"""The custodian directory: /api/v1/people. Attorneys and admins keep it; clerks and
+auditors read it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+
+from app.auth.deps import AttorneyUser, PeopleReader
+from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
+from app.core.errors import BadRequest
+from app.core.pagination import Page, PageDep, paginate
+from app.core.payload import Text
+from app.models import Person, PersonCustodian, PersonEmail, PersonStatus
+from app.people import csv_import, service
+from app.people.schemas import (
+    CustodianIn,
+    DepartIn,
+    EmailIn,
+    EmailOut,
+    EmailPatch,
+    ImportReport,
+    PersonIn,
+    PersonOut,
+    PersonPatch,
+    PersonRef,
+)
+
+router = APIRouter(prefix="/api/v1/people", tags=["people"])
+
+CSV_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
+
+
+def shown(session: Session, people: list[Person]) -> list[PersonOut]:
+    """People with their addresses, custodian names and supervisor, in four queries."""
+    ids = [p.id for p in people]
+    emails: dict[uuid.UUID, list[EmailOut]] = {i: [] for i in ids}
+    for email in session.scalars(select(PersonEmail).where(PersonEmail.person_id.in_(ids))
+                                 .order_by(PersonEmail.current.desc(), PersonEmail.address)):
+        emails[email.person_id].append(EmailOut.model_validate(email))
+    names: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
+    for mapped in session.scalars(select(PersonCustodian)
+                                  .where(PersonCustodian.person_id.in_(ids))
+                                  .order_by(PersonCustodian.custodian)):
+        names[mapped.person_id].append(mapped.custodian)
+    bosses = {p.supervisor_id for p in people if p.supervisor_id}
+    boss_names = dict(session.execute(select(Person.id, Person.name)
+                                      .where(Person.id.in_(bosses))).all())
+    return [PersonOut(
+        id=p.id, name=p.name, department=p.department, title=p.title, status=p.status,
+        departed_on=p.departed_on, emails=emails[p.id], custodians=names[p.id],
+        supervisor=PersonRef(id=p.supervisor_id, name=boss_names[p.supervisor_id])
+        if p.supervisor_id else None, created_at=p.created_at) for p in people]
+
+
+def one(session: Session, found: Person) -> PersonOut:
+    return shown(session, [found])[0]
+
+
+@router.get("", response_model=Page[PersonOut])
+def list_people(
+    _: PeopleReader, session: ReadSessionDep, page: PageDep,
+    status: Annotated[PersonStatus | None, Query()] = None,
+    department: Annotated[Text | None, Query(max_length=200)] = None,
+    q: Annotated[Text | None, Query(max_length=200, description="Part of the name")] = None,
+) -> Page[PersonOut]:
+    """People by name; `q` matches part of the name, any case."""
+    query = select(Person).order_by(Person.name, Person.id)
+    if status is not None:
+        query = query.where(Person.status == status)
+    if department is not None:
+        query = query.where(func.lower(Person.department) == department.strip().lower())
+    if q is not None and q.strip():
+        escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(func.lower(Person.name).like(f"%{escaped}%", escape="\\"))
+    found: Page[Any] = paginate(session, query, page, lambda p: p)
+    return Page(items=shown(session, found.items), total=found.total, offset=found.offset,
+                limit=found.limit)
+
+
+@router.get("/unmapped-custodians", response_model=Page[str])
+def list_unmapped(_: AttorneyUser, session: ReadSessionDep, page: PageDep) -> Page[str]:
+    """Ingest custodian names (of ingested mail) that no person claims yet: map each one."""
+    return paginate(session, service.unmapped_query(), page, str)
+
+
+async def csv_file(request: Request) -> bytes:
+    """The file, as a text/csv body or a multipart `file`, refused (413) past the limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > csv_import.MAX_BYTES + 2**16:
+        raise csv_import.too_large(int(declared))
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in {"text/csv", "multipart/form-data"}:
+        raise BadRequest("Send the file as a text/csv body or a multipart/form-data `file`.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > csv_import.MAX_BYTES + 2**16:  # room for the multipart framing
+            raise csv_import.too_large(size)
+        chunks.append(chunk)
+    data = b"".join(chunks)
+    if kind == "text/csv":
+        return data
+
+    async def body() -> Any:
+        yield data
+
+    try:
+        form = await MultiPartParser(request.headers, body(), max_files=1, max_fields=0,
+                                     max_part_size=csv_import.MAX_BYTES + 1).parse()
+    except MultiPartException as exc:
+        raise BadRequest(f"The multipart body is not valid: {exc.message}") from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise BadRequest("Send the file as the multipart form field `file`.")
+    content = await upload.read()
+    await form.close()
+    return content
+
+
+CsvFile = Annotated[bytes, Depends(csv_file)]
+
+
+@router.post("/import", response_model=ImportReport, openapi_extra=CSV_BODY)
+def import_people(
+    attorney: AttorneyUser, data: CsvFile, session: SessionDep, settings: SettingsDep,
+    dry_run: Annotated[bool, Query(description="Report what would change; change nothing")
+                       ] = False,
+) -> ImportReport:
+    """Import people from CSV (name, department, title, emails, custodians, supervisor_email,
+    status, departed_on; lists `;`-separated). Every row is checked first: one bad row and
+    nothing changes (400 listing each bad line and why). Rows match people by address."""
+    return csv_import.run(session, attorney.actor, data, settings.zone, dry_run=dry_run)
+
+
+@router.post("", response_model=PersonOut, status_code=201)
+def create_person(body: PersonIn, attorney: AttorneyUser, session: SessionDep) -> PersonOut:
+    """Add a person, with their addresses and ingest custodian names. Audited."""
+    return one(session, service.create(session, attorney.actor, body))
+
+
+@router.get("/{person_id:uuid}", response_model=PersonOut)
+def get_person(person_id: uuid.UUID, _: PeopleReader, session: ReadSessionDep) -> PersonOut:
+    return one(session, service.person(session, person_id))
+
+
+@router.patch("/{person_id:uuid}", response_model=PersonOut)
+def update_person(person_id: uuid.UUID, body: PersonPatch, attorney: AttorneyUser,
+                  session: SessionDep) -> PersonOut:
+    """Change the fields sent. A supervisor must be another person, and not one this person
+    supervises (400 `supervisor_cycle`). Audited."""
+    found = service.person(session, person_id)
+    return one(session, service.update(session, attorney.actor, found, body))
+
+
+@router.post("/{person_id:uuid}/depart", response_model=PersonOut)
+def depart_person(person_id: uuid.UUID, body: DepartIn, attorney: AttorneyUser,
+                  session: SessionDep, settings: SettingsDep) -> PersonOut:
+    """Mark a person departed on a day. Their addresses, custodian names and records stay."""
+    found = service.person(session, person_id)
+    return one(session, service.depart(session, attorney.actor, found, body.departed_on,
+                                       settings.zone))
+
+
+@router.post("/{person_id:uuid}/emails", response_model=PersonOut, status_code=201)
+def add_email(person_id: uuid.UUID, body: EmailIn, attorney: AttorneyUser,
+              session: SessionDep) -> PersonOut:
+    """Add an address (stored in lower case). One already anyone's answers 409. Audited."""
+    found = service.person(session, person_id)
+    return one(session, service.add_email(session, attorney.actor, found, body))
+
+
+@router.patch("/{person_id:uuid}/emails/{address:path}", response_model=PersonOut)
+def update_email(person_id: uuid.UUID, address: str, body: EmailPatch,
+                 attorney: AttorneyUser, session: SessionDep) -> PersonOut:
+    """Mark an address current or old. Audited."""
+    found = service.person(session, person_id)
+    return one(session, service.set_email_current(session, attorney.actor, found, address,
+                                                  body.current))
+
+
+@router.delete("/{person_id:uuid}/emails/{address:path}", response_model=PersonOut)
+def remove_email(person_id: uuid.UUID, address: str, attorney: AttorneyUser,
+                 session: SessionDep) -> PersonOut:
+    """Remove an address entered by mistake (an old one is kept with current=false)."""
+    found = service.person(session, person_id)
+    return one(session, service.remove_email(session, attorney.actor, found, address))
+
+
+@router.post("/{person_id:uuid}/custodians", response_model=PersonOut, status_code=201)
+def map_custodian(person_id: uuid.UUID, body: CustodianIn, attorney: AttorneyUser,
+                  session: SessionDep) -> PersonOut:
+    """Claim an ingest custodian name as this person's mail; one already mapped: 409."""
+    found = service.person(session, person_id)
+    return one(session, service.map_custodian(session, attorney.actor, found, body.custodian))
+
+
+@router.delete("/{person_id:uuid}/custodians/{custodian:path}", response_model=PersonOut)
+def unmap_custodian(person_id: uuid.UUID, custodian: str, attorney: AttorneyUser,
+                    session: SessionDep) -> PersonOut:
+    found = service.person(session, person_id)
+    return one(session, service.unmap_custodian(session, attorney.actor, found, custodian))
