@@ -228,6 +228,16 @@ class ElasticEngine:
                     failures[str(detail.get("_id"))] = str(detail.get("error"))[:500]
             return failures
 
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents from every version's index (the live one and one a reindex is
+        building). A missing index or document is fine: the copy is gone either way."""
+        wanted = sorted(set(ids))
+        with self._errors():
+            for start in range(0, len(wanted), 1000):
+                self.client.delete_by_query(
+                    index=f"{self.alias}-v*", query={"ids": {"values": wanted[start:start + 1000]}},
+                    conflicts="proceed", ignore_unavailable=True, allow_no_indices=True)
+
     def refresh(self) -> None:
         with self._errors():
             self.client.indices.refresh(index=self.alias, ignore_unavailable=True)

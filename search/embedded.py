@@ -161,6 +161,27 @@ class EmbeddedEngine:
                 raise
         return refused
 
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents from every index file here (the live one and one a reindex is
+        building), with the words only they held, so a purged record leaves no trace.
+
+        The file's uid changes: cached facet arrays (search.embedded_facets) are rebuilt
+        rather than caught up, since catching up only adds documents.
+        """
+        wanted = sorted(set(ids))
+        if not wanted:
+            return
+        for path in sorted(self.directory.glob("index-v*.sqlite")):
+            version = int(path.stem.removeprefix("index-v"))
+            with closing(self._open(version)) as connection:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    _delete(connection, wanted)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+
     def refresh(self) -> None:
         pass  # SQLite commits are visible at once
 
@@ -257,6 +278,32 @@ def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, gene
         terms[field].update(streams[field].split())
     connection.executemany("INSERT OR IGNORE INTO custodians (doc, custodian) VALUES (?, ?)",
                            [(rowid, name) for name in doc.custodians])
+
+
+def _delete(connection: sqlite3.Connection, ids: list[str]) -> None:
+    """Delete documents by id in an open write transaction, and the terms no one else has."""
+    words: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rowids = [row[0] for row in connection.execute(
+            f"SELECT doc FROM documents WHERE id IN ({marks})", chunk)]
+        for rowid in rowids:
+            row = connection.execute(f"SELECT {_COLUMNS} FROM doc_text WHERE rowid = ?",
+                                     (rowid,)).fetchone()
+            for field, stream in zip(TEXT_FIELDS, row or (), strict=False):
+                words.update((term, field) for term in (stream or "").split())
+            connection.execute("DELETE FROM doc_text WHERE rowid = ?", (rowid,))
+            connection.execute("DELETE FROM custodians WHERE doc = ?", (rowid,))
+            connection.execute("DELETE FROM documents WHERE doc = ?", (rowid,))
+    for term, field in sorted(words):
+        # A term is one word of search.analysis (letters and digits): safe inside quotes.
+        still = connection.execute("SELECT 1 FROM doc_text WHERE doc_text MATCH ? LIMIT 1",
+                                   (f'"{field}" : "{term}"',)).fetchone()
+        if still is None:
+            connection.execute("DELETE FROM terms WHERE term = ? AND field = ?", (term, field))
+    connection.execute("UPDATE meta SET uid = lower(hex(randomblob(16))), "
+                       "generation = generation + 1")
 
 
 def _expander(connection: sqlite3.Connection) -> Expander:

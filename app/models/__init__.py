@@ -50,7 +50,8 @@ __all__ = [
     "LetterTemplateVersion", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
     "OutboxMessage", "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail",
     "PersonStatus", "PurgedDocument", "RecordsRequest", "RequesterCategory",
-    "RequestEvent", "RequestLink", "RequestStatus", "RetentionRun", "RetentionSchedule", "ReviewSetItem", "ReviewTag", "ReviewTagName",
+    "RequestEvent", "RequestLink", "RequestStatus", "RetentionRun", "RetentionSchedule",
+    "ReviewSetItem", "ReviewTag", "ReviewTagName",
     "Role", "SavedSearch", "Schedule", "SignInFailure", "TextStatus", "TimeEntry", "User",
     "UserRole",
 ]
