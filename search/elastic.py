@@ -230,13 +230,27 @@ class ElasticEngine:
 
     def delete(self, ids: Iterable[str]) -> None:
         """Remove documents from every version's index (the live one and one a reindex is
-        building). A missing index or document is fine: the copy is gone either way."""
+        building). Bulk deletes, not delete-by-query: that needs the reindex module, which
+        a minimal cluster lacks. A document already gone is fine."""
         wanted = sorted(set(ids))
+        if not wanted:
+            return
         with self._errors():
-            for start in range(0, len(wanted), 1000):
-                self.client.delete_by_query(
-                    index=f"{self.alias}-v*", query={"ids": {"values": wanted[start:start + 1000]}},
-                    conflicts="proceed", ignore_unavailable=True, allow_no_indices=True)
+            indices = sorted(self.client.indices.get(
+                index=f"{self.alias}-v*", ignore_unavailable=True, allow_no_indices=True))
+            actions = ({"_op_type": "delete", "_index": index, "_id": i}
+                       for index in indices for i in wanted)
+            failures = []
+            for ok, result in helpers.streaming_bulk(
+                self.client, actions, chunk_size=1000, max_retries=3, raise_on_error=False,
+                raise_on_exception=False,
+            ):
+                detail = result.get("delete", {})
+                if not ok and detail.get("status") != HTTPStatus.NOT_FOUND:
+                    failures.append(f"{detail.get('_id')}: {detail.get('error')}")
+        if failures:
+            raise IndexUnavailable(f"Elasticsearch did not delete {len(failures)} documents, "
+                                   f"e.g. {failures[0][:300]}")
 
     def refresh(self) -> None:
         with self._errors():
