@@ -146,7 +146,11 @@ class EmbeddedEngine:
             try:
                 generation = connection.execute(
                     "UPDATE meta SET generation = generation + 1 RETURNING generation").fetchone()[0]
+                docs = list(docs)
+                purged = _purged(connection, [doc.id for doc in docs])
                 for doc in docs:
+                    if doc.id in purged:
+                        continue  # sent by a pass that read it before it was purged
                     try:
                         date = epoch_ms(datetime.fromisoformat(doc.date)) if doc.date else None
                     except ValueError:
@@ -280,8 +284,27 @@ def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, gene
                            [(rowid, name) for name in doc.custodians])
 
 
+# Ids purged from the catalog: an indexer pass that read one before its purge cannot
+# put it back. Laid down by the first purge (files without one have had none).
+_PURGED = "CREATE TABLE IF NOT EXISTS purged (id TEXT PRIMARY KEY) WITHOUT ROWID"
+
+
+def _purged(connection: sqlite3.Connection, ids: list[str]) -> set[str]:
+    if not ids or connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'purged'").fetchone() is None:
+        return set()
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found |= {row[0] for row in connection.execute(
+            f"SELECT id FROM purged WHERE id IN ({', '.join('?' * len(chunk))})", chunk)}
+    return found
+
+
 def _delete(connection: sqlite3.Connection, ids: list[str]) -> None:
     """Delete documents by id in an open write transaction, and the terms no one else has."""
+    connection.execute(_PURGED)
+    connection.executemany("INSERT OR IGNORE INTO purged (id) VALUES (?)", ((i,) for i in ids))
     words: set[tuple[str, str]] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]

@@ -17,6 +17,7 @@ from ingest.runtime import Runtime
 from search.elastic import ElasticEngine
 from tests.conftest import TEST_PASSWORD, MakeUser, find_phrase
 from tests.retention.conftest import RunIngest, head
+from tests.retention.test_runs import read_index_copies
 
 
 @pytest.fixture
@@ -37,6 +38,7 @@ def es_api(settings: Settings, database: Database, clock: FrozenClock,
 
 def test_purged_documents_leave_elasticsearch(
         es_api: TestClient, make_user: MakeUser, database: Database, runtime: Runtime,
+        settings: Settings,
         run_ingest: RunIngest, mailbox: Path) -> None:
     assert isinstance(runtime.engine, ElasticEngine)
     run_ingest("mdelgado", mailbox)
@@ -47,6 +49,7 @@ def test_purged_documents_leave_elasticsearch(
     token = es_api.post("/api/v1/auth/token", data={"username": user.username,
                                                     "password": TEST_PASSWORD}).json()
     admin = {"Authorization": f"Bearer {token['access_token']}"}
+    stale = read_index_copies(database, settings)
     es_api.put("/api/v1/retention/schedules/email", headers=admin, json={"days": 1})
     dry = es_api.post("/api/v1/retention/runs", headers=admin, json={"dry_run": True})
     runtime.engine.refresh()
@@ -58,6 +61,9 @@ def test_purged_documents_leave_elasticsearch(
     assert find_phrase(runtime.engine, "street cost elm") == []
     kept = head(database, "Council agenda")
     assert find_phrase(runtime.engine, "Budget hearing tonight") == [str(kept.id)]
+    assert runtime.engine.count() == 1
+    assert runtime.engine.index(stale) == {}  # read before the purge, sent after it
+    runtime.engine.refresh()
     assert runtime.engine.count() == 1
     found = es_api.post("/api/v1/search", headers=admin, json={"query": "elm OR parade"})
     assert found.status_code == 200 and found.json()["total"] == 0

@@ -15,6 +15,7 @@ from app.core.hashing import sha256
 from app.core.settings import Settings
 from app.models import AuditEntry, Blob, Document, PurgedDocument, RetentionRun
 from ingest.runtime import Runtime
+from search.documents import IndexDoc
 from tests.conftest import find_phrase
 from tests.retention.conftest import (
     Headers,
@@ -185,3 +186,27 @@ def test_the_trigger_refuses_a_direct_delete_of_a_held_document(
             value = pothole.id.hex if database.backend == "sqlite" else pothole.id
             connection.execute(text(statement), {"id": value})
     assert head(database, "Pothole list").id == pothole.id
+
+
+def test_a_copy_read_before_the_purge_cannot_come_back(
+        api: TestClient, admin: Headers, database: Database, settings: Settings,
+        run_ingest: RunIngest, runtime: Runtime, mailbox: Path) -> None:
+    """An indexer pass that read the documents just before the purge sends them after it."""
+    run_ingest("mdelgado", mailbox)
+    stale = read_index_copies(database, settings)
+    one_day_for_email(api, admin)
+    api.post(RUNS, headers=admin, json={})
+    assert runtime.engine.index(stale) == {}
+    runtime.engine.refresh()
+    assert find_phrase(runtime.engine, "Repave Elm street") == []
+    assert runtime.engine.count() == 1
+
+
+def read_index_copies(database: Database, settings: Settings) -> list[IndexDoc]:
+    from sqlalchemy.orm import selectinload
+
+    from ingest.indexer import as_index_docs
+
+    with database.reading() as session:
+        documents = list(session.scalars(select(Document).options(selectinload(Document.text))))
+        return as_index_docs(session, documents, settings.time_zone)
