@@ -14,6 +14,7 @@ from app.core.startup import check_configuration
 from app.ingest.cli import cli as ingest_cli
 from app.people.cli import cli as people_cli
 from app.requests.cli import cli as requests_cli
+from app.retention.cli import cli as retention_cli
 from app.search.cli import cli as search_cli
 
 cli = typer.Typer(help="Custodia: public-records e-discovery and legal holds.", no_args_is_help=True)
@@ -23,6 +24,7 @@ cli.add_typer(ingest_cli)
 cli.add_typer(search_cli)
 cli.add_typer(requests_cli, name="requests")
 cli.add_typer(people_cli, name="people")
+cli.add_typer(retention_cli, name="retention")
 
 
 Workers = Annotated[int | None, typer.Option(

@@ -33,7 +33,14 @@ from app.core.errors import Conflict
 from app.models import IngestJob, JobStatus
 from ingest import hooks
 from ingest.items import SourceItem
-from ingest.pipeline import Context, Outcome, families_by_key, ingest_batch, known_locations
+from ingest.pipeline import (
+    Context,
+    Outcome,
+    families_by_key,
+    ingest_batch,
+    known_locations,
+    purged_keys,
+)
 from ingest.prepare import Extract, prepare, read_batch
 from ingest.sources.registry import Accounts, open_sources
 
@@ -192,8 +199,10 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
     with runner.database.reading() as session:  # what the rows will need takes no write lock
         known = known_locations(session, custodian, source.name, [i.source_id for i in batch])
         reads = read_batch(batch, known)
-        stored = families_by_key(session, [r.key for r in reads.values() if r.key])
-    prepare(reads, set(stored), runner.store, runner.extract)
+        keys = [r.key for r in reads.values() if r.key]
+        stored = families_by_key(session, keys)
+        purged = purged_keys(session, keys)
+    prepare(reads, set(stored), runner.store, runner.extract, purged)
     with runner.database.transaction() as session:
         claimed.renew(session)  # first: a batch never commits under a lost lease
         job = session.get_one(IngestJob, job_id)

@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 
 from app.core.blobs import BlobStore
 from app.core.hashing import sha256
-from app.models import Document, DocumentKind, DocumentText, IngestError, Location, TextStatus
+from app.models import (
+    Document,
+    DocumentKind,
+    DocumentText,
+    IngestError,
+    Location,
+    PurgedDocument,
+    TextStatus,
+)
+from app.models.document import default_record_class
 from ingest import voicemail
 from ingest.extract.base import Extracted, ExtractionError
 from ingest.indexer import index_again
@@ -33,6 +42,7 @@ class Outcome(enum.StrEnum):
     duplicate = "duplicate"  # the same content seen elsewhere: one more location
     known = "known"  # this very location was ingested before: nothing to do
     quarantined = "quarantined"
+    purged = "purged"  # its content was purged under a retention schedule: not stored again
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,8 @@ class Context:
     # Families by dedup key: those this batch's keys found in the database, and those
     # the batch started (not yet flushed).
     families: dict[str, Family] = field(default_factory=dict)
+    # Dedup keys of this batch that a retention purge removed (purged_documents).
+    purged: set[str] = field(default_factory=set)
     # Families that gained a location: their index copies must show the new custodian.
     relocated: set[uuid.UUID] = field(default_factory=set)
 
@@ -70,6 +82,9 @@ class Context:
         with self.session.no_autoflush:
             self.families.update(families_by_key(self.session, keys))
 
+    def prefetch_purged(self, keys: list[str]) -> None:
+        self.purged = purged_keys(self.session, keys)
+
     def prefetch_known(self, source_ids: list[str]) -> None:
         self.known = known_locations(self.session, self.custodian, self.source, source_ids)
 
@@ -79,6 +94,15 @@ def known_locations(session: Session, custodian: str, source: str, source_ids: l
     return set(session.scalars(select(Location.source_id).where(
         Location.custodian == custodian, Location.source == source,
         Location.source_id.in_(source_ids))))
+
+
+def purged_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of `keys` belong to documents a retention purge removed: read from the table
+    itself (ingest imports no app domain), so a re-ingest never brings one back."""
+    if not keys:
+        return set()
+    return set(session.scalars(select(PurgedDocument.dedup_key)
+                               .where(PurgedDocument.dedup_key.in_(set(keys)))))
 
 
 def families_by_key(session: Session, keys: list[str]) -> dict[str, Family]:
@@ -96,7 +120,9 @@ def ingest_batch(ctx: Context, items: list[SourceItem],
     reads = reads or {}
     found = [None if item.source_id in ctx.known else reads.get(item.source_id) or read_item(item)
              for item in items]
-    ctx.prefetch_families([r.key for r in found if r is not None and r.key])
+    keys = [r.key for r in found if r is not None and r.key]
+    ctx.prefetch_families(keys)
+    ctx.prefetch_purged(keys)
     return [Outcome.known if read is None else _store(ctx, read) for read in found]
 
 
@@ -105,6 +131,8 @@ def _store(ctx: Context, read: Read) -> Outcome:
     if item.source_id in ctx.known:  # the same item twice in one batch
         return Outcome.known
     ctx.known.add(item.source_id)
+    if read.problem is None and read.key in ctx.purged:
+        return Outcome.purged  # neither its native nor a location is kept
     native = read.native = read.native or ctx.store.put(item.native)
     if read.problem is not None:
         return _quarantine(ctx, item, native, *read.problem)
@@ -158,6 +186,7 @@ def _top_level(ctx: Context, read: Read) -> Document | None:
         document = _email(message, read.text, family_id, None, 0, read.native,
                           item.native_format, len(item.native))
     document.dedup_key = read.key
+    document.record_class = default_record_class(document.kind)
     if ctx.session.get_bind().dialect.name == "sqlite":
         ctx.session.add(document)  # SQLite's write lock already excludes a racing worker
     else:
@@ -209,6 +238,7 @@ def _email(message: ParsedMessage, text: str, family_id: uuid.UUID, parent: Docu
     root = next(iter(message.references), "") or message.in_reply_to or message.message_id
     return Document(
         id=document_id, kind=DocumentKind.voicemail if meta else DocumentKind.email,
+        record_class=parent.record_class if parent else "email",
         family_id=family_id, parent_id=parent.id if parent else None, position=position,
         blob_sha256=native, native_format=native_format, content_type="message/rfc822",
         size=size, subject=message.subject,
@@ -247,7 +277,7 @@ def _child(ctx: Context, item: SourceItem, parent: Document, part: Part) -> None
     document = Document(
         id=uuid.uuid4(), kind=DocumentKind.attachment, family_id=parent.family_id,
         parent_id=parent.id, position=part.position, blob_sha256=part.native,
-        content_type=part.content_type, filename=part.name, size=part.size,
+        record_class=parent.record_class, content_type=part.content_type, filename=part.name, size=part.size,
         text_status=TextStatus.empty)
     ctx.session.add(document)
     if part.failure is not None:

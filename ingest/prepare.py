@@ -79,10 +79,15 @@ def read_item(item: SourceItem) -> Read:
 
 
 def prepare(reads: dict[str, Read], existing: set[str], store: BlobStore,
-            extract: Extract) -> None:
-    """Store every native durably; extract the families that are new (key not `existing`)."""
+            extract: Extract, purged: set[str] | None = None) -> None:
+    """Store every native durably; extract the families that are new (key not `existing`).
+
+    An item whose key was purged (`purged`) is left alone: it will not be stored again.
+    """
     keys = set(existing)
     for read in reads.values():
+        if purged and read.key in purged:
+            continue
         read.native = store.put(read.item.native)
         if read.message is not None and read.key not in keys:
             keys.add(read.key)  # the same content twice in a batch is prepared once

@@ -38,6 +38,7 @@ from search.results import (
 )
 
 ALIAS = "custodia-documents"
+PURGED_VERSION = 2**62  # a purged document's tombstone: above every generation
 # sender_address, recipient_addresses: exact, for aggregations and look-ups; the query
 # language searches the address words (sender, to, ...) on both engines alike
 KEYWORD_FIELDS = ("id", "family_id", "parent_id", "kind", "custodians", "month", "sender_domain",
@@ -227,6 +228,34 @@ class ElasticEngine:
                 if not ok and detail.get("status") != HTTPStatus.CONFLICT:
                     failures[str(detail.get("_id"))] = str(detail.get("error"))[:500]
             return failures
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents from every version's index (the live one and one a reindex is
+        building). Bulk deletes, not delete-by-query: that needs the reindex module, which
+        a minimal cluster lacks. A document already gone is fine."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return
+        with self._errors():
+            indices = sorted(self.client.indices.get(
+                index=f"{self.alias}-v*", ignore_unavailable=True, allow_no_indices=True))
+            # An external version above any generation: the tombstone refuses a copy an
+            # indexer pass read before the purge and sends after it (for gc_deletes, 60 s).
+            actions = ({"_op_type": "delete", "_index": index, "_id": i,
+                        "_version": PURGED_VERSION, "_version_type": "external"}
+                       for index in indices for i in wanted)
+            failures = []
+            for ok, result in helpers.streaming_bulk(
+                self.client, actions, chunk_size=1000, max_retries=3, raise_on_error=False,
+                raise_on_exception=False,
+            ):
+                detail = result.get("delete", {})
+                if not ok and detail.get("status") not in (HTTPStatus.NOT_FOUND,
+                                                           HTTPStatus.CONFLICT):
+                    failures.append(f"{detail.get('_id')}: {detail.get('error')}")
+        if failures:
+            raise IndexUnavailable(f"Elasticsearch did not delete {len(failures)} documents, "
+                                   f"e.g. {failures[0][:300]}")
 
     def refresh(self) -> None:
         with self._errors():

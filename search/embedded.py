@@ -146,7 +146,11 @@ class EmbeddedEngine:
             try:
                 generation = connection.execute(
                     "UPDATE meta SET generation = generation + 1 RETURNING generation").fetchone()[0]
+                docs = list(docs)
+                purged = _purged(connection, [doc.id for doc in docs])
                 for doc in docs:
+                    if doc.id in purged:
+                        continue  # sent by a pass that read it before it was purged
                     try:
                         date = epoch_ms(datetime.fromisoformat(doc.date)) if doc.date else None
                     except ValueError:
@@ -160,6 +164,27 @@ class EmbeddedEngine:
                 connection.execute("ROLLBACK")
                 raise
         return refused
+
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents from every index file here (the live one and one a reindex is
+        building), with the words only they held, so a purged record leaves no trace.
+
+        The file's uid changes: cached facet arrays (search.embedded_facets) are rebuilt
+        rather than caught up, since catching up only adds documents.
+        """
+        wanted = sorted(set(ids))
+        if not wanted:
+            return
+        for path in sorted(self.directory.glob("index-v*.sqlite")):
+            version = int(path.stem.removeprefix("index-v"))
+            with closing(self._open(version)) as connection:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    _delete(connection, wanted)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
 
     def refresh(self) -> None:
         pass  # SQLite commits are visible at once
@@ -257,6 +282,51 @@ def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, gene
         terms[field].update(streams[field].split())
     connection.executemany("INSERT OR IGNORE INTO custodians (doc, custodian) VALUES (?, ?)",
                            [(rowid, name) for name in doc.custodians])
+
+
+# Ids purged from the catalog: an indexer pass that read one before its purge cannot
+# put it back. Laid down by the first purge (files without one have had none).
+_PURGED = "CREATE TABLE IF NOT EXISTS purged (id TEXT PRIMARY KEY) WITHOUT ROWID"
+
+
+def _purged(connection: sqlite3.Connection, ids: list[str]) -> set[str]:
+    if not ids or connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'purged'").fetchone() is None:
+        return set()
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found |= {row[0] for row in connection.execute(
+            f"SELECT id FROM purged WHERE id IN ({', '.join('?' * len(chunk))})", chunk)}
+    return found
+
+
+def _delete(connection: sqlite3.Connection, ids: list[str]) -> None:
+    """Delete documents by id in an open write transaction, and the terms no one else has."""
+    connection.execute(_PURGED)
+    connection.executemany("INSERT OR IGNORE INTO purged (id) VALUES (?)", ((i,) for i in ids))
+    words: set[tuple[str, str]] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        rowids = [row[0] for row in connection.execute(
+            f"SELECT doc FROM documents WHERE id IN ({marks})", chunk)]
+        for rowid in rowids:
+            row = connection.execute(f"SELECT {_COLUMNS} FROM doc_text WHERE rowid = ?",
+                                     (rowid,)).fetchone()
+            for field, stream in zip(TEXT_FIELDS, row or (), strict=False):
+                words.update((term, field) for term in (stream or "").split())
+            connection.execute("DELETE FROM doc_text WHERE rowid = ?", (rowid,))
+            connection.execute("DELETE FROM custodians WHERE doc = ?", (rowid,))
+            connection.execute("DELETE FROM documents WHERE doc = ?", (rowid,))
+    for term, field in sorted(words):
+        # A term is one word of search.analysis (letters and digits): safe inside quotes.
+        still = connection.execute("SELECT 1 FROM doc_text WHERE doc_text MATCH ? LIMIT 1",
+                                   (f'"{field}" : "{term}"',)).fetchone()
+        if still is None:
+            connection.execute("DELETE FROM terms WHERE term = ? AND field = ?", (term, field))
+    connection.execute("UPDATE meta SET uid = lower(hex(randomblob(16))), "
+                       "generation = generation + 1")
 
 
 def _expander(connection: sqlite3.Connection) -> Expander:

@@ -18,6 +18,9 @@ class SearchEngine(Protocol):
     def index(self, docs: Iterable[IndexDoc], version: int | None = None) -> dict[str, str]:
         """Add or replace documents; returns the refused ones' reasons by id."""
 
+    def delete(self, ids: Iterable[str]) -> None:
+        """Remove documents by id, from every version the engine holds (purges)."""
+
     def count(self) -> int: ...
 
     def refresh(self) -> None:

@@ -90,7 +90,7 @@ SHOWN = 20  # ingest errors listed in the summary; the API lists them all
 
 def _summary(runtime: Runtime, job: IngestJob) -> None:
     table = Table(title=f"Ingest job {job.id} ({job.status})", show_header=False)
-    for key in ("new", "duplicate", "known", "quarantined"):
+    for key in ("new", "duplicate", "known", "purged", "quarantined"):
         table.add_row(key, str(job.counts.get(key, 0)))
     table.add_row("MB read", f"{job.counts.get('bytes', 0) / 1e6:.1f}")
     console.print(table)

@@ -44,6 +44,7 @@ from app.models.request import (
     RequestEvent,
     RequestStatus,
 )
+from app.models.retention import PurgedDocument, RetentionRun, RetentionSchedule
 from app.models.review import Citation, CitationKind, ReviewSetItem, ReviewTag, ReviewTagName
 from app.models.search import SavedSearch
 from app.models.sign_in import LockKind, Lockout, SignInFailure
@@ -58,8 +59,9 @@ __all__ = [
     "IngestRoot", "Job", "JobState", "JobStatus", "Letter", "LetterKind", "LetterTemplate",
     "LetterTemplateVersion", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
     "OutboxMessage", "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail",
-    "PersonStatus", "RecordsRequest", "RequesterCategory",
-    "RequestEvent", "RequestLink", "RequestStatus", "ReviewSetItem", "ReviewTag", "ReviewTagName",
+    "PersonStatus", "PurgedDocument", "RecordsRequest", "RequesterCategory",
+    "RequestEvent", "RequestLink", "RequestStatus", "RetentionRun", "RetentionSchedule",
+    "ReviewSetItem", "ReviewTag", "ReviewTagName",
     "Role", "SavedSearch", "Schedule", "SignInFailure", "TextStatus", "TimeEntry", "User",
     "UserRole",
 ]

@@ -36,6 +36,16 @@ class TextStatus(enum.StrEnum):
 
 
 
+def default_record_class(kind: DocumentKind | str) -> str:
+    """A new document's retention class by its kind; an attachment takes its family's
+    (ingest sets it from the parent; this default is for a parent-less insert)."""
+    return "voicemail" if kind == DocumentKind.voicemail else "email"
+
+
+def _record_class_default(context: Any) -> str:
+    return default_record_class(context.get_current_parameters().get("kind", "email"))
+
+
 class Document(UUIDKey, Timestamped, Base):
     """What a person sees and cites. Top-level documents are deduplicated; children never are."""
 
@@ -43,6 +53,10 @@ class Document(UUIDKey, Timestamped, Base):
     __table_args__ = (Index("ix_documents_pending_index", "indexed_at"),)
 
     kind: Mapped[DocumentKind] = mapped_column(text_enum(DocumentKind, "document_kind"))
+    # Its retention class (app.retention): the whole family shares the top-level one's.
+    record_class: Mapped[str] = mapped_column(String(64), index=True,
+                                              default=_record_class_default,
+                                              server_default="email")
     family_id: Mapped[uuid.UUID] = mapped_column(index=True)
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("documents.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)

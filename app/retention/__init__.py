@@ -1,0 +1,1 @@
+"""Retention: schedules per record class, purge runs with certificates, guarded deletion."""
