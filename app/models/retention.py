@@ -34,7 +34,8 @@ class RetentionRun(UUIDKey, Timestamped, Base):
 
     actor: Mapped[str] = mapped_column(String(200))
     dry_run: Mapped[bool] = mapped_column(Boolean)
-    reason: Mapped[str] = mapped_column(String(40))  # "schedule" or "single_document"
+    # "schedule", "single_document", "offboarding" or "ingest_clean_up"
+    reason: Mapped[str] = mapped_column(String(40))
     families_purged: Mapped[int]
     documents_purged: Mapped[int]
     families_held: Mapped[int]

@@ -148,11 +148,13 @@ def refuse_held(held: list[HeldFamily]) -> None:
 
 
 def purge(session: Session, actor: Actor, store: BlobStore, engine: SearchEngine,
-          found: list[Family], run_id: uuid.UUID) -> int:
+          found: list[Family], run_id: uuid.UUID, remember: bool = True) -> int:
     """Remove these families (none held); returns how many documents went.
 
     The rows go in the caller's transaction, the search-index copies just before it
     commits (an engine that fails stops the purge), the native files once it has.
+    `remember` keeps their dedup keys so a re-ingest does not bring them back; a
+    clean-up before re-ingesting a source does not remember them.
     """
     if not found:
         return 0
@@ -167,7 +169,7 @@ def purge(session: Session, actor: Actor, store: BlobStore, engine: SearchEngine
                          record_class=family.record_class, kind=member.kind,
                          sha256=member.sha256, dedup_key=member.dedup_key)
     keys = [{"dedup_key": m.dedup_key, "document_id": m.id, "purged_at": now, "run_id": run_id}
-            for f in free for m in f.members if m.dedup_key]
+            for f in free for m in f.members if m.dedup_key and remember]
     for chunk in _chunks(keys):
         insert_or_ignore(session, PurgedDocument, chunk)
     digests = {m.sha256 for f in free for m in f.members if m.sha256}

@@ -111,3 +111,27 @@ def delete_document(document_id: uuid.UUID, admin: AdminUser, session: SessionDe
     result = service.delete_family(session, admin.actor, settings.data_dir,
                                    BlobStore(settings.natives_dir), engine, document_id)
     return RunResultOut(run=RunOut.model_validate(result.run), certificate=result.certificate)
+
+
+@router.post("/people/{person_id}/offboard", response_model=RunResultOut, tags=["people"],
+             responses=HELD)
+def offboard_person(person_id: uuid.UUID, admin: AdminUser, session: SessionDep,
+                    settings: SettingsDep, engine: EngineDep) -> RunResultOut:
+    """Off-board a departed person: purge their mail that no one else's mailbox also holds,
+    with a certificate; refused whole while a legal hold covers any of it (409 naming the
+    holds, nothing changed)."""
+    result = service.offboard(session, admin.actor, settings.data_dir,
+                              BlobStore(settings.natives_dir), engine, person_id)
+    return RunResultOut(run=RunOut.model_validate(result.run), certificate=result.certificate)
+
+
+@router.delete("/ingest/jobs/{job_id}/documents", response_model=RunResultOut, tags=["ingest"],
+               responses=HELD)
+def clean_up_ingest(job_id: uuid.UUID, admin: AdminUser, session: SessionDep,
+                    settings: SettingsDep, engine: EngineDep) -> RunResultOut:
+    """Re-ingest clean-up: remove what a finished ingest job stored that no other job's
+    locations hold, so the source can be ingested again; refused whole while a legal hold
+    covers any of it (409 naming the holds, nothing changed)."""
+    result = service.clean_up_ingest(session, admin.actor, settings.data_dir,
+                                     BlobStore(settings.natives_dir), engine, job_id)
+    return RunResultOut(run=RunOut.model_validate(result.run), certificate=result.certificate)

@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -30,7 +30,17 @@ from app.core.blobs import BlobStore
 from app.core.clock import clock_of
 from app.core.errors import BadRequest, Conflict, NotFound
 from app.core.hashing import sha256
-from app.models import Document, RetentionRun, RetentionSchedule
+from app.models import (
+    Document,
+    IngestJob,
+    JobStatus,
+    Location,
+    Person,
+    PersonStatus,
+    RetentionRun,
+    RetentionSchedule,
+)
+from app.people import service as people
 from app.retention import purge
 from search.engines import SearchEngine
 
@@ -173,9 +183,53 @@ def delete_family(session: Session, actor: Actor, data_dir: Path, store: BlobSto
     return _finish(session, actor, data_dir, store, engine, False, "single_document", {}, free, [])
 
 
+def _only_at(session: Session, where: ColumnElement[bool]) -> list[uuid.UUID]:
+    """The families every location of which `where` matches: found nowhere else."""
+    located = select(Document.family_id).join(Location, Location.document_id == Document.id)
+    inside = set(session.scalars(located.where(where).distinct()))
+    elsewhere = set(session.scalars(located.where(~where).distinct()))
+    return sorted(inside - elsewhere)
+
+
+def offboard(session: Session, actor: Actor, data_dir: Path, store: BlobStore,
+             engine: SearchEngine, person_id: uuid.UUID) -> RunResult:
+    """Purge a departed person's mail that no one else's mailbox holds too; refused
+    whole (409 naming the holds) while any of it is held."""
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("No person has this id.")
+    if person.status != PersonStatus.departed:
+        raise Conflict(f"{person.name} has not departed: mark the departure first "
+                       f"(POST /api/v1/people/{person.id}/depart).")
+    names = people.custodian_names(session, [person.id])
+    found = purge.families(session, _only_at(session, Location.custodian.in_(names)))
+    free, held = purge.split_held(session, found)
+    purge.refuse_held(held)
+    return _finish(session, actor, data_dir, store, engine, False, "offboarding", {}, free, [],
+                   subject={"person_id": str(person.id), "custodians": sorted(names)})
+
+
+def clean_up_ingest(session: Session, actor: Actor, data_dir: Path, store: BlobStore,
+                    engine: SearchEngine, job_id: uuid.UUID) -> RunResult:
+    """Remove what one finished ingest job stored and nothing else holds, so its source
+    can be ingested again (the dedup keys are not remembered); refused whole (409 naming
+    the holds) while any of it is held."""
+    job = session.get(IngestJob, job_id)
+    if job is None:
+        raise NotFound("No ingest job has this id.")
+    if job.status not in (JobStatus.done, JobStatus.failed):
+        raise Conflict(f"The ingest job is {job.status.value}; clean up after it ends.")
+    found = purge.families(session, _only_at(session, Location.job_id == job.id))
+    free, held = purge.split_held(session, found)
+    purge.refuse_held(held)
+    return _finish(session, actor, data_dir, store, engine, False, "ingest_clean_up", {}, free,
+                   [], remember=False, subject={"ingest_job_id": str(job.id)})
+
+
 def _finish(session: Session, actor: Actor, data_dir: Path, store: BlobStore,
             engine: SearchEngine, dry_run: bool, reason: str, days: dict[str, int],
-            free: list[purge.Family], held: list[purge.HeldFamily]) -> RunResult:
+            free: list[purge.Family], held: list[purge.HeldFamily], remember: bool = True,
+            subject: dict[str, Any] | None = None) -> RunResult:
     run_id = uuid.uuid4()
     now = clock_of(session).now()
     documents = sum(len(f.members) for f in free)
@@ -188,7 +242,7 @@ def _finish(session: Session, actor: Actor, data_dir: Path, store: BlobStore,
     certificate = {
         "certificate": "Custodia purge certificate", "run_id": str(run_id),
         "time": now.isoformat(), "actor": actor.name, "dry_run": dry_run, "reason": reason,
-        "schedules": days, "counts": counts,
+        "schedules": days, "counts": counts, **({"subject": subject} if subject else {}),
         "families": [f.as_dict() for f in free],  # in a dry run: those it would purge
         "skipped_held": [h.as_dict() for h in held],
     }
@@ -203,7 +257,7 @@ def _finish(session: Session, actor: Actor, data_dir: Path, store: BlobStore,
     session.add(record)
     session.flush()  # the run first: purged_documents rows name it
     if not dry_run:
-        purge.purge(session, actor, store, engine, free, run_id)
+        purge.purge(session, actor, store, engine, free, run_id, remember)
     _write(data_dir / relative, data)
     audit.record(session, actor, "retention.run", "retention_run", run_id, dry_run=dry_run,
                  reason=reason, certificate_sha256=digest, **counts)

@@ -137,6 +137,11 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
     hold = client.post("/api/v1/holds", headers=signed_in["attorney"], json={
         "matter_name": "Trail injury", "custodians": [person.json()["id"]]})
     assert hold.status_code == 201, hold.text
+    # Issued: every seeded document is held, so no fuzzed delete, purge or clean-up can
+    # take the city's records from under the other operations (they get the 409).
+    issued = client.post(f"/api/v1/holds/{hold.json()['id']}/issue",
+                         headers=signed_in["attorney"], json={"version": 1})
+    assert issued.status_code == 200 and issued.json()["documents_held"] > 0, issued.text
     templates = client.get("/api/v1/letter-templates", headers=clerk).json()
     citations = client.get("/api/v1/citations", headers=clerk).json()
     schedules = client.get("/api/v1/fee-schedules", headers=clerk).json()
