@@ -13,8 +13,9 @@ from __future__ import annotations
 def load() -> None:
     """Register every handler and hook (loading twice registers nothing twice)."""
     import app.core.mail_sender  # noqa: F401 - "mail.send", every minute
+    import app.retention.tasks  # noqa: F401 - "retention.run", daily
     import ingest.tasks  # noqa: F401 - "ingest", "index.pending", "extract.retry"
-    from app.holds.tasks import hold_what_landed
+    from app.holds.tasks import hold_what_landed  # and "holds.remind", hourly
     from ingest import hooks
 
     hooks.add(hold_what_landed)  # mail for a custodian under hold is held as it lands

@@ -12,8 +12,10 @@ from sqlalchemy import func, select
 
 from app.core.audit import Actor
 from app.core.db import Database
+from app.core.jobs import Services
 from app.core.settings import Settings
-from app.models import Document, IngestJob, Location, Role
+from app.core.worker import work
+from app.models import Document, IngestJob, Location, Role, Schedule
 from ingest import jobs
 from ingest.runtime import Runtime
 from tests.holds.conftest import Headers, Ingest, create_hold, issue, release
@@ -100,3 +102,22 @@ def test_a_clean_up_lets_a_source_be_ingested_again_unless_it_is_held(
     assert client.delete(f"/api/v1/ingest/jobs/{uuid.uuid4()}/documents",
                          headers=admin).status_code == 404
     assert client.delete(url, headers=attorney).status_code == 403
+
+
+def test_the_scheduler_runs_retention_and_it_keeps_what_a_hold_covers(
+        client: TestClient, database: Database, settings: Settings, admin: Headers,
+        attorney: Headers, leaving: str) -> None:
+    kim = client.get("/api/v1/people", headers=admin, params={"q": "Kim"}).json()["items"][0]
+    issue(client, attorney, create_hold(client, attorney, custodians=[kim["id"]]))
+    services = Services.open(settings, database)
+    work(services, "w1")  # no schedule yet: the daily run purges nothing
+    assert (documents(database, "plund"), documents(database, "kward")) == (2, 1)
+    assert client.put("/api/v1/retention/schedules/email", headers=admin,
+                      json={"days": 1}).status_code == 200
+    with database.transaction() as session:  # make the daily task due again now
+        session.get_one(Schedule, "retention.run").next_run_at = datetime.now(UTC)
+    work(services, "w1")
+    assert (documents(database, "plund"), documents(database, "kward")) == (0, 1)
+    runs = client.get("/api/v1/retention/runs", headers=admin).json()["items"]
+    assert [(r["reason"], r["families_purged"], r["families_held"]) for r in runs] == [
+        ("schedule", 2, 1)]
