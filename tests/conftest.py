@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from app import tasks
 from app.auth import service as auth
 from app.core import migrations
 from app.core.audit import Actor
+from app.core.clock import FrozenClock
 from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
@@ -231,6 +233,31 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def client(settings: Settings, database: Database) -> Iterator[TestClient]:
     with TestClient(create_app(settings), client=("203.0.113.7", 50000)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """The app's clock in tests that drive one (folders set their own moment)."""
+    return FrozenClock(datetime(2026, 3, 2, 16, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def api(settings: Settings, database: Database, clock: FrozenClock) -> Iterator[TestClient]:
+    """The app on the `clock` fixture's frozen time, called from one client address."""
+    with TestClient(create_app(settings, clock), client=("203.0.113.7", 50000)) as client:
+        yield client
+
+
+@pytest.fixture
+def login(api: TestClient) -> Callable[[User], dict[str, str]]:
+    """Sign a user in to `api`: their bearer headers."""
+    def headers(user: User) -> dict[str, str]:
+        answer = api.post("/api/v1/auth/token",
+                          data={"username": user.username, "password": TEST_PASSWORD})
+        assert answer.status_code == 200, answer.text
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+    return headers
 
 
 @pytest.fixture

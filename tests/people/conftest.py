@@ -4,7 +4,7 @@ the directory, and helpers to count what a refused change must leave alone."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,8 +14,6 @@ from sqlalchemy import func, select
 
 from app.core.clock import FrozenClock
 from app.core.db import Database
-from app.core.settings import Settings
-from app.main import create_app
 from app.models import (
     AuditEntry,
     Blob,
@@ -29,7 +27,7 @@ from app.models import (
     TextStatus,
     User,
 )
-from tests.conftest import TEST_PASSWORD, MakeUser
+from tests.conftest import MakeUser
 
 NOW = datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
 Headers = dict[str, str]
@@ -38,23 +36,6 @@ Headers = dict[str, str]
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)
-
-
-@pytest.fixture
-def api(settings: Settings, database: Database, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, clock), client=("203.0.113.7", 50000)) as client:
-        yield client
-
-
-@pytest.fixture
-def login(api: TestClient) -> Callable[[User], Headers]:
-    def headers(user: User) -> Headers:
-        answer = api.post("/api/v1/auth/token",
-                          data={"username": user.username, "password": TEST_PASSWORD})
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-    return headers
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ helpers to take in a request and count what changed."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from app.core.clock import FrozenClock
 from app.core.db import Database
 from app.core.settings import Settings
-from app.main import create_app
 from app.models import AuditEntry, RecordsRequest, RequestEvent, Role, User
-from tests.conftest import TEST_PASSWORD, MakeUser
+from tests.conftest import MakeUser
 
 NOW = datetime(2026, 7, 1, 16, 0, tzinfo=UTC)  # Wednesday 10:00 in Denver
 Headers = dict[str, str]
@@ -31,23 +30,6 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)
-
-
-@pytest.fixture
-def api(settings: Settings, database: Database, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, clock), client=("203.0.113.7", 50000)) as client:
-        yield client
-
-
-@pytest.fixture
-def login(api: TestClient) -> Callable[[User], Headers]:
-    def headers(user: User) -> Headers:
-        answer = api.post("/api/v1/auth/token",
-                          data={"username": user.username, "password": TEST_PASSWORD})
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-    return headers
 
 
 @pytest.fixture

@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from app.core import migrations
 from app.core.clock import FrozenClock
 from app.core.db import Database
 from app.core.settings import Settings
-from app.main import create_app
 from app.models import (
     AuditEntry,
     Blob,
@@ -35,7 +33,7 @@ from app.models import (
 )
 from ingest import indexer, jobs
 from ingest.runtime import Runtime
-from tests.conftest import TEST_PASSWORD, MakeUser
+from tests.conftest import MakeUser
 from tests.ingest.test_dedup import mail, write
 
 NOW = datetime(2026, 3, 10, 16, 0, tzinfo=UTC)
@@ -69,23 +67,6 @@ def database(database_url: str, clock: FrozenClock) -> Iterator[Database]:
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"access_token_minutes": 60 * 24 * 400})
-
-
-@pytest.fixture
-def api(settings: Settings, database: Database, clock: FrozenClock) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, clock), client=("203.0.113.7", 50000)) as client:
-        yield client
-
-
-@pytest.fixture
-def login(api: TestClient) -> Callable[[User], Headers]:
-    def headers(user: User) -> Headers:
-        answer = api.post("/api/v1/auth/token",
-                          data={"username": user.username, "password": TEST_PASSWORD})
-        assert answer.status_code == 200, answer.text
-        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-    return headers
 
 
 @pytest.fixture
