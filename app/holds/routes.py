@@ -22,7 +22,6 @@ from app.core.deps import (
     client_address,
     request_id,
 )
-from app.core.errors import NotFound, TooManyRequests
 from app.core.pagination import Page, PageDep, paginate
 from app.core.settings import Settings
 from app.holds import notices, report, service
@@ -51,7 +50,7 @@ from app.models import (
     NoticeKind,
     Person,
 )
-from app.portal.throttle import misses_of
+from app.portal.throttle import opened
 
 router = APIRouter(prefix="/api/v1/holds", tags=["holds"])
 
@@ -206,17 +205,9 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 def _actor(request: Request, session: Session, settings: Settings, token: str) -> Actor:
     """The custodian's actor, unless this address has guessed too many links."""
-    now, address = clock_of(session).now(), client_address(request)
-    misses = misses_of(request, settings)
-    wait = misses.retry_after(address, now)
-    if wait is not None:
-        raise TooManyRequests("Too many unknown links from this address; try again later.", wait)
-    try:
-        ack, _, _ = notices.by_token(session, token)
-    except NotFound:
-        misses.miss(address, now)
-        raise
-    return Actor(f"custodian {ack.person_id}", address, request_id(request))
+    ack, _, _ = opened(request, settings, clock_of(session).now(),
+                       lambda: notices.by_token(session, token))
+    return Actor(f"custodian {ack.person_id}", client_address(request), request_id(request))
 
 
 @public.get("/{token}", response_model=AcknowledgementPage, openapi_extra=PUBLIC,

@@ -13,14 +13,13 @@ from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.clock import clock_of
 from app.core.deps import ReadSessionDep, SessionDep, SettingsDep, client_address, request_id
-from app.core.errors import NotFound, TooManyRequests
 from app.core.pagination import Page, PageDep, paginate
 from app.core.settings import Settings
 from app.letters import service as letters
 from app.models import RecordsRequest, RequestLink
 from app.portal import service
 from app.portal.schemas import LinkIssued, LinkOut, PortalLetter, PortalRequest
-from app.portal.throttle import misses_of
+from app.portal.throttle import opened
 from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["portal"])
@@ -57,17 +56,10 @@ def revoke_link(request_id: uuid.UUID, link_id: uuid.UUID, clerk: ClerkUser, ses
 def _open(request: Request, session: Session, settings: Settings,
           token: str) -> tuple[RequestLink, RecordsRequest, Actor]:
     """The link a token opens, unless this address has guessed too often."""
-    now, address = clock_of(session).now(), client_address(request)
-    misses = misses_of(request, settings)
-    wait = misses.retry_after(address, now)
-    if wait is not None:
-        raise TooManyRequests("Too many unknown links from this address; try again later.", wait)
-    try:
-        link, found = service.by_token(session, token)
-    except NotFound:
-        misses.miss(address, now)
-        raise
-    return link, found, Actor(f"requester link {link.id}", address, request_id(request))
+    link, found = opened(request, settings, clock_of(session).now(),
+                         lambda: service.by_token(session, token))
+    return link, found, Actor(f"requester link {link.id}", client_address(request),
+                              request_id(request))
 
 
 @router.get("/portal/{token}", response_model=PortalRequest, openapi_extra=PUBLIC, responses=NOT_FOUND)

@@ -11,11 +11,17 @@ from __future__ import annotations
 import math
 import threading
 from collections import deque
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from fastapi import Request
 
+from app.core.deps import client_address
+from app.core.errors import NotFound, TooManyRequests
 from app.core.settings import Settings
+
+T = TypeVar("T")
 
 MAX_ADDRESSES = 10_000  # beyond this, the oldest address is forgotten
 
@@ -55,3 +61,17 @@ def misses_of(request: Request, settings: Settings) -> Misses:
         misses = request.app.state.portal_misses = Misses(
             settings.sign_in_failures_per_address, timedelta(minutes=settings.sign_in_window_minutes))
     return misses
+
+
+def opened(request: Request, settings: Settings, now: datetime, find: Callable[[], T]) -> T:
+    """What a secret link opens (`find()`), unless its address guessed too many unknown
+    links lately (429); a link `find` does not know (NotFound) counts as a guess."""
+    misses, address = misses_of(request, settings), client_address(request)
+    wait = misses.retry_after(address, now)
+    if wait is not None:
+        raise TooManyRequests("Too many unknown links from this address; try again later.", wait)
+    try:
+        return find()
+    except NotFound:
+        misses.miss(address, now)
+        raise
