@@ -204,7 +204,8 @@ class World:
 def dates(first: date | None, last: date | None) -> dict[str, str | None]:
     if first and last and first > last:
         first, last = last, first
-    return {"date_from": first and first.isoformat(), "date_to": last and last.isoformat()}
+    return {"date_from": first.isoformat() if first else None,
+            "date_to": last.isoformat() if last else None}
 
 
 def do(world: World, step: tuple[Any, ...], before: Stored) -> None:
