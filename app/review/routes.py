@@ -40,7 +40,8 @@ def add_by_search(request_id: uuid.UUID, body: ReviewSearchIn, clerk: ClerkUser,
     """Run a search (the language of POST /api/v1/search) and add every hit to the review
     set, each with its family (an attachment's e-mail, an e-mail's attachments)."""
     request = records_request(session, request_id)
-    return service.add_by_search(session, engine, settings, clerk, request, body.query)
+    return service.add_by_search(session, engine, settings, clerk, request, body.query,
+                                 body.people)
 
 
 @router.post(f"{SET}/documents", response_model=AddedOut)

@@ -13,6 +13,8 @@ DocumentIds = list[uuid.UUID]
 
 class ReviewSearchIn(Payload):
     query: str = Field(min_length=1, max_length=4000, examples=["budget AND council"])
+    people: list[uuid.UUID] = Field(default_factory=list, max_length=200, description=(
+        "Only these people's mail (ids in the people directory; their custodian names)"))
 
 
 class AddDocumentsIn(Payload):

@@ -18,9 +18,11 @@ from app.auth.deps import Principal
 from app.core import audit
 from app.core.errors import BadRequest
 from app.core.settings import Settings
-from app.models import Document, RecordsRequest, ReviewSetItem, ReviewTag
+from app.models import Document, Person, RecordsRequest, ReviewSetItem, ReviewTag
+from app.people.service import custodian_names
 from app.review.schemas import AddedOut, RemovedOut
 from app.search.service import engine_errors, parse_query
+from search.ast import And, Custodian, Node, Or
 from search.engines import SearchEngine
 
 CHUNK = 500
@@ -98,10 +100,26 @@ def _add(session: Session, principal: Principal, request: RecordsRequest,
     return result
 
 
+def _within_people(session: Session, tree: Node, people: list[uuid.UUID]) -> Node:
+    """The query narrowed to these people's mailboxes (the custodian directory)."""
+    if not people:
+        return tree
+    known = set(session.scalars(select(Person.id).where(Person.id.in_(people))))
+    if missing := sorted(str(p) for p in set(people) - known):
+        raise BadRequest(f"No person has the id {', '.join(missing)}.", unknown=missing)
+    names = custodian_names(session, people)
+    if not names:
+        raise BadRequest("None of these people has mail in Custodia yet: map their custodian "
+                         "names in the people directory first.")
+    return And((tree, Or(tuple(Custodian(name) for name in sorted(names)))))
+
+
 def add_by_search(session: Session, engine: SearchEngine, settings: Settings,
-                  principal: Principal, request: RecordsRequest, query: str) -> AddedOut:
-    """Run a search (the query language of POST /search) and add every hit, with families."""
-    tree = parse_query(query)
+                  principal: Principal, request: RecordsRequest, query: str,
+                  people: list[uuid.UUID] | None = None) -> AddedOut:
+    """Run a search (the query language of POST /search), within some people's mail if
+    named, and add every hit, with families."""
+    tree = _within_people(session, parse_query(query), people or [])
     with engine_errors():
         found = engine.matching(tree, settings.time_zone)
     hits = {uuid.UUID(d): uuid.UUID(f) for d, f in found.items()}
@@ -110,7 +128,7 @@ def add_by_search(session: Session, engine: SearchEngine, settings: Settings,
         known.update(session.scalars(select(Document.id).where(Document.id.in_(chunk))))
     audit.record(session, principal.actor, "search.run", "search", "", query=query,
                  total=len(hits), engine=engine.name, request_number=request.number,
-                 purpose="review_set")
+                 purpose="review_set", people=[str(p) for p in people or []])
     return _add(session, principal, request, {d: f for d, f in hits.items() if d in known},
                 query)
 

@@ -228,3 +228,21 @@ def test_a_clerk_sees_that_review_set_documents_are_held_but_not_by_which_matter
              item["under_legal_hold"] for item in listed.json()["items"]}
     assert flags == {"Pothole claim": True, "notes.txt": True, "Picnic": False}
     assert "Secret matter" not in listed.text + str(progress)
+
+
+def test_a_clerk_collects_a_requests_records_from_the_people_it_names(
+        client: TestClient, database: Database, city: dict[str, str],
+        headers_for: Callable[[Role], Headers]) -> None:
+    """Requests use the directory too: a review-set search within some people's mail."""
+    clerk, request_id = headers_for(Role.clerk), make_request(database)
+    url = f"/api/v1/requests/{request_id}/review-set/searches"
+    added = client.post(url, headers=clerk, json={"query": "pothole OR picnic",
+                                                  "people": [city["lee"]]})
+    assert added.status_code == 200, added.text
+    listed = client.get(f"/api/v1/requests/{request_id}/review-set", headers=clerk).json()
+    assert [i["document"]["subject"] for i in listed["items"]] == ["Picnic"]
+    unknown = client.post(url, headers=clerk, json={"query": "budget",
+                                                    "people": [str(uuid.uuid4())]})
+    assert unknown.status_code == 400 and "No person" in unknown.json()["detail"]
+    assert client.get(f"/api/v1/requests/{request_id}/review-set/progress",
+                      headers=clerk).json()["total"] == 1
