@@ -15,8 +15,10 @@ def load() -> None:
     import app.core.mail_sender  # noqa: F401 - "mail.send", every minute
     import app.retention.tasks  # noqa: F401 - "retention.run", daily
     import ingest.tasks  # noqa: F401 - "ingest", "index.pending", "extract.retry"
+    from app.holds.membership import under_hold
     from app.holds.tasks import hold_what_landed  # and "holds.remind", hourly
     from ingest import hooks
 
     hooks.add(hold_what_landed)  # mail for a custodian under hold is held as it lands
+    hooks.add_keeper(under_hold)  # even a message a purge removed before
     hooks.loaded()

@@ -1,9 +1,11 @@
-"""What other domains do when ingest stores documents, in the transaction that stores them.
+"""What other domains say about what ingest stores, in the transactions that store it.
 
 ingest imports no app domain: the composition point (app.tasks.load) adds each domain's
-hook here, e.g. legal holds, which hold mail for a custodian under hold the moment it
-lands. Ingest refuses to run before the hooks are loaded, so no entry point can store
-mail that a hold should have caught.
+hooks here. Legal holds add two: `documents_stored` holds mail for a custodian under
+hold the moment it lands, and `must_keep` says a custodian's source is under hold, so a
+message a retention purge removed earlier is stored again when it turns up there
+(preservation wins over "never bring a purged document back"). Ingest refuses to run
+before the hooks are loaded, so no entry point can store mail a hold should have caught.
 """
 
 from __future__ import annotations
@@ -26,14 +28,33 @@ class Stored:
 
 
 Hook = Callable[[Session, Stored], None]
+Keeper = Callable[[Session, str, str], bool]  # (session, custodian, source)
 
 _hooks: list[Hook] = []
+_keepers: list[Keeper] = []
 _loaded = False
 
 
 def add(hook: Hook) -> None:
     if hook not in _hooks:
         _hooks.append(hook)
+
+
+def add_keeper(keeper: Keeper) -> None:
+    if keeper not in _keepers:
+        _keepers.append(keeper)
+
+
+def _require_loaded() -> None:
+    if not _loaded:
+        raise RuntimeError("ingest's hooks are not loaded: call app.tasks.load() before "
+                           "ingesting (legal holds must see every document stored)")
+
+
+def must_keep(session: Session, custodian: str, source: str) -> bool:
+    """Whether everything found at this custodian's source must be kept (a hold)."""
+    _require_loaded()
+    return any(keeper(session, custodian, source) for keeper in _keepers)
 
 
 def loaded() -> None:
@@ -43,9 +64,7 @@ def loaded() -> None:
 
 
 def documents_stored(session: Session, stored: Stored) -> None:
-    if not _loaded:
-        raise RuntimeError("ingest's hooks are not loaded: call app.tasks.load() before "
-                           "ingesting (legal holds must see every document stored)")
+    _require_loaded()
     if stored.families:
         for hook in _hooks:
             hook(session, stored)

@@ -201,13 +201,15 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
         reads = read_batch(batch, known)
         keys = [r.key for r in reads.values() if r.key]
         stored = families_by_key(session, keys)
-        purged = purged_keys(session, keys)
+        kept = hooks.must_keep(session, custodian, source.name)
+        purged = set() if kept else purged_keys(session, keys)
     prepare(reads, set(stored), runner.store, runner.extract, purged)
     with runner.database.transaction() as session:
         claimed.renew(session)  # first: a batch never commits under a lost lease
         job = session.get_one(IngestJob, job_id)
         runner.store.attach(session)
-        context = Context(session, runner.store, runner.extract, custodian, source.name, job_id)
+        context = Context(session, runner.store, runner.extract, custodian, source.name, job_id,
+                          keep_purged=hooks.must_keep(session, custodian, source.name))
         for item, outcome in zip(batch, ingest_batch(context, batch, reads), strict=True):
             source.done(session, item)
             counts[outcome.value] += 1

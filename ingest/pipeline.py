@@ -61,6 +61,8 @@ class Context:
     custodian: str
     source: str
     job_id: uuid.UUID | None = None
+    # A hold covers this custodian's source: what a purge removed is stored again.
+    keep_purged: bool = False
     new_documents: list[uuid.UUID] = field(default_factory=list)
     new_families: set[uuid.UUID] = field(default_factory=set)
     # Source ids of this batch already stored at this location, looked up in one query.
@@ -83,7 +85,7 @@ class Context:
             self.families.update(families_by_key(self.session, keys))
 
     def prefetch_purged(self, keys: list[str]) -> None:
-        self.purged = purged_keys(self.session, keys)
+        self.purged = set() if self.keep_purged else purged_keys(self.session, keys)
 
     def prefetch_known(self, source_ids: list[str]) -> None:
         self.known = known_locations(self.session, self.custodian, self.source, source_ids)

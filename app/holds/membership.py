@@ -130,6 +130,15 @@ def hold_stored(session: Session, custodian: str, source: str,
     return added
 
 
+def under_hold(session: Session, custodian: str, source: str) -> bool:
+    """Whether an active hold takes mail from this custodian's source (any dates)."""
+    under = (select(HoldCustodian.hold_id)
+             .join(PersonCustodian, PersonCustodian.person_id == HoldCustodian.person_id)
+             .where(PersonCustodian.custodian == custodian))
+    return any(not hold.sources or source in hold.sources for hold in session.scalars(
+        select(Hold).where(Hold.status == HoldStatus.active, Hold.id.in_(under))))
+
+
 def holds_of(session: Session, document_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Hold]]:
     """The active holds that hold each of these documents (only those held)."""
     found: dict[uuid.UUID, list[Hold]] = {}

@@ -18,7 +18,7 @@ from app.core.worker import work
 from app.models import Document, IngestJob, Location, Role, Schedule
 from ingest import jobs
 from ingest.runtime import Runtime
-from tests.holds.conftest import Headers, Ingest, create_hold, issue, release
+from tests.holds.conftest import Headers, Ingest, create_hold, held_subjects, issue, release
 
 MARCH = datetime(2026, 3, 3, 16, 0, tzinfo=UTC)
 
@@ -121,3 +121,21 @@ def test_the_scheduler_runs_retention_and_it_keeps_what_a_hold_covers(
     runs = client.get("/api/v1/retention/runs", headers=admin).json()["items"]
     assert [(r["reason"], r["families_purged"], r["families_held"]) for r in runs] == [
         ("schedule", 2, 1)]
+
+
+def test_a_purged_message_that_turns_up_in_a_held_mailbox_is_kept_and_held(
+        client: TestClient, database: Database, settings: Settings, actor: Actor,
+        admin: Headers, attorney: Headers, leaving: str) -> None:
+    with database.reading() as session:
+        kims = session.scalars(select(IngestJob).where(IngestJob.custodian == "kward")).one()
+        budget = session.scalars(select(Document.id).join(
+            Location, Location.document_id == Document.id)
+            .where(Location.custodian == "kward")).one()
+    assert client.delete(f"/api/v1/documents/{budget}", headers=admin).status_code == 200
+    again = ingest_again(settings, database, actor, kims)  # unheld: it stays purged
+    assert again.counts.get("purged") == 1 and not again.counts.get("new")
+    issue(client, attorney, create_hold(client, attorney, custodians=[leaving]))
+    forwarded = IngestJob(custodian="plund", source=kims.source)  # the same file, Pat's now
+    kept = ingest_again(settings, database, actor, forwarded)
+    assert kept.counts.get("new") == 1, kept.counts
+    assert held_subjects(database) >= {"Budget", "Leave plan", "Desk move"}
