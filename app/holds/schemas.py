@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.core.payload import Day, Payload
 from app.models import HoldStatus, NoticeKind
@@ -57,6 +57,15 @@ class HoldPatch(Payload):
     sources: list[Source] | None = Field(None, max_length=100)
     reminder_days: Days | None = None
     escalation_days: Days | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> HoldPatch:
+        """Only a date may be sent as null (an open end); null elsewhere is no value."""
+        nulls = [name for name in self.model_fields_set
+                 if getattr(self, name) is None and name not in ("date_from", "date_to")]
+        if nulls:
+            raise ValueError(f"{', '.join(sorted(nulls))} may not be null")
+        return self
 
 
 class IssueIn(Payload):

@@ -114,6 +114,8 @@ def update(session: Session, engine: SearchEngine, settings: Settings, actor: Ac
     before = snapshot(session, hold)
     sent = body.model_dump(exclude_unset=True, exclude={"version"})
     people = sent.pop("custodians", None)
+    if people == [] and hold.status == HoldStatus.active:
+        raise Conflict("An active hold keeps at least one custodian; release it instead.")
     _checked(session, people or [], sent.get("query", ""))
     for name, value in sent.items():
         setattr(hold, name, value)

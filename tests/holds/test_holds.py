@@ -195,10 +195,16 @@ def test_the_workflow_refuses_what_its_state_does_not_allow_and_changes_nothing(
     stale = client.patch(f"/api/v1/holds/{hold['id']}", headers=attorney,
                          json={"version": 7, "description": "lost update"})
     assert stale.status_code == 409 and stale.json()["current_version"] == 1
+    nulled = client.patch(f"/api/v1/holds/{hold['id']}", headers=attorney,
+                          json={"version": 1, "matter_name": None})
+    assert nulled.status_code == 422 and "may not be null" in nulled.text
     issued = issue(client, attorney, hold)
     again = client.post(f"/api/v1/holds/{hold['id']}/issue", headers=attorney,
                         json={"version": issued["version"]})
     assert again.status_code == 409
+    emptied = client.patch(f"/api/v1/holds/{hold['id']}", headers=attorney,
+                           json={"version": issued["version"], "custodians": []})
+    assert emptied.status_code == 409 and "at least one custodian" in emptied.json()["detail"]
     released = release(client, attorney, issued)
     frozen = client.patch(f"/api/v1/holds/{hold['id']}", headers=attorney,
                           json={"version": released["version"], "description": "later"})
