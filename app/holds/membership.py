@@ -120,7 +120,10 @@ def hold_stored(session: Session, custodian: str, source: str,
         for chunk in _chunks(families):
             in_scope.update(session.scalars(_families(hold, {custodian}, zone)
                                             .where(Document.family_id.in_(chunk))))
-        documents = _members(session, in_scope) - held(session, hold)
+        documents = _members(session, in_scope)
+        for chunk in _chunks(set(documents)):  # only these: a big hold's rows stay unread
+            documents -= set(session.scalars(select(HeldDocument.document_id).where(
+                HeldDocument.hold_id == hold.id, HeldDocument.document_id.in_(chunk))))
         now = clock_of(session).now()
         for chunk in _chunks(documents):
             session.execute(insert(HeldDocument), [
