@@ -38,6 +38,8 @@ from app.requests.routes import router as requests_router
 from app.retention.routes import router as retention_router
 from app.review.routes import router as review_router
 from app.search.routes import router as search_router
+from app.ui import errors as page_errors
+from app.ui.routes import router as ui_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -100,10 +102,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.database = Database(settings.resolved_database_url, clock)
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
+    page_errors.install(app)
     for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
                    search_router, requests_router, review_router, fees_router, letters_router,
                    portal_router, holds_router, hold_templates_router, acknowledgements_router,
-                   jobs_router, mail_router, people_router, retention_router, apidocs_router):
+                   jobs_router, mail_router, people_router, retention_router, apidocs_router,
+                   ui_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -20,6 +20,8 @@ python3 -m venv .venv
 bash scripts/install-compose.sh
 # The browser tests drive Debian's Chromium (Playwright cannot fetch its own).
 bash scripts/install-chromium.sh
+# axe-core checks each page the browser tests visit (tests/ui/conftest.py); from npm, not served.
+npm ci --prefix tests/ui --no-audit --no-fund --silent
 
 trap 'scripts/services.sh down all' EXIT
 scripts/services.sh up all

@@ -47,6 +47,27 @@ DOCS_POLICY = "; ".join([
     "form-action 'self'",
 ])
 DOCS_PAGES = frozenset({"/docs", "/redoc"})
+# The web UI and the portal (app.ui, app.portal): this site's scripts, styles, images and
+# audio only; no inline script or style, forms post here only, nothing frames a page.
+PAGE_POLICY = "; ".join([
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "media-src 'self'",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+])
+NOT_PAGES = ("/api/", "/static/", "/openapi")
+
+
+def policy_for(path: str) -> str:
+    if path in DOCS_PAGES:
+        return DOCS_POLICY
+    return API_POLICY if path.startswith(NOT_PAGES) else PAGE_POLICY
 SECURITY_HEADERS = {
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",
@@ -76,7 +97,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = DOCS_POLICY if scope["path"] in DOCS_PAGES else API_POLICY
+        policy = policy_for(scope["path"])
         wanted = [*SECURITY_HEADERS.items(), (b"content-security-policy", policy.encode())]
         if self.strict_transport:
             wanted.append(STRICT_TRANSPORT)

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
         max_length=500,
         description="Where people reach this service; links mailed to them start with it")
     access_token_minutes: int = Field(default=480, ge=1)
+    session_idle_minutes: float = Field(
+        default=30, gt=0, description="A web UI session unused this long is signed out")
+    session_max_hours: float = Field(
+        default=12, gt=0, description="A web UI session ends this long after sign-in, however used")
     sign_in_failures_per_username: int = Field(
         default=5, ge=1, description="Failed sign-ins for one username, within the window, that lock it"
     )

@@ -48,6 +48,7 @@ from app.models.retention import PurgedDocument, RetentionRun, RetentionSchedule
 from app.models.review import Citation, CitationKind, ReviewSetItem, ReviewTag, ReviewTagName
 from app.models.search import SavedSearch
 from app.models.sign_in import LockKind, Lockout, SignInFailure
+from app.models.staff_session import StaffSession
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
@@ -62,6 +63,6 @@ __all__ = [
     "PersonStatus", "PurgedDocument", "RecordsRequest", "RequesterCategory",
     "RequestEvent", "RequestLink", "RequestStatus", "RetentionRun", "RetentionSchedule",
     "ReviewSetItem", "ReviewTag", "ReviewTagName",
-    "Role", "SavedSearch", "Schedule", "SignInFailure", "TextStatus", "TimeEntry", "User",
+    "Role", "SavedSearch", "Schedule", "SignInFailure", "StaffSession", "TextStatus", "TimeEntry", "User",
     "UserRole",
 ]

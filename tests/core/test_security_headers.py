@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
 from app.core.db import Database
-from app.core.middleware import API_POLICY, DOCS_POLICY
+from app.core.middleware import API_POLICY, DOCS_POLICY, PAGE_POLICY
 from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import TEST_CREDENTIALS_KEY, TEST_SECRET
@@ -30,7 +30,7 @@ REQUESTS = {
     404: ("GET", "/api/v1/no-such-thing", {}),
     405: ("DELETE", "/api/v1/health", {}),
     422: ("POST", "/api/v1/auth/token", {"data": {"username": "only"}}),
-    500: ("GET", "/boom", {}),
+    500: ("GET", "/api/v1/boom", {}),
 }
 
 
@@ -47,8 +47,8 @@ def with_test_routes(app: FastAPI) -> FastAPI:
     def cached() -> Response:
         return Response("public", headers={"Cache-Control": "max-age=60"})
 
-    app.add_api_route("/boom", boom)
-    app.add_api_route("/cached", cached)
+    app.add_api_route("/api/v1/boom", boom)
+    app.add_api_route("/api/v1/cached", cached)
     return app
 
 
@@ -78,7 +78,7 @@ def test_every_response_carries_the_security_headers(raw_client: TestClient, sta
 
 
 def test_a_response_that_sets_its_own_cache_policy_keeps_it(raw_client: TestClient) -> None:
-    response = raw_client.get("/cached")
+    response = raw_client.get("/api/v1/cached")
     assert response.headers["cache-control"] == "max-age=60"
     assert response.headers["x-content-type-options"] == "nosniff"
 
@@ -103,6 +103,16 @@ def test_the_docs_pages_get_their_own_policy(client: TestClient, path: str) -> N
     directives = policy(DOCS_POLICY)
     assert directives["default-src"] == ["'none'"]
     assert directives["script-src"] == ["'self'"]  # no inline script, no other host
+    assert directives["frame-ancestors"] == ["'none'"]
+
+
+@pytest.mark.parametrize("path", ["/sign-in", "/portal", "/no-such-page"])
+def test_pages_get_the_page_policy(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.headers["content-security-policy"] == PAGE_POLICY
+    directives = policy(PAGE_POLICY)
+    assert directives["script-src"] == directives["style-src"] == ["'self'"]  # nothing inline
+    assert directives["form-action"] == ["'self'"]
     assert directives["frame-ancestors"] == ["'none'"]
 
 
