@@ -4,14 +4,17 @@ the idle time-out, the API's lock-outs, CSRF on every form, and the audit trail.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
 from app.core.clock import FrozenClock
 from app.core.db import Database
+from app.core.settings import Settings
+from app.main import create_app
 from app.models import Role, User
-from tests.conftest import TEST_PASSWORD, MakeUser
+from tests.conftest import TEST_CREDENTIALS_KEY, TEST_PASSWORD, TEST_SECRET, MakeUser
 from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, screenshot, signed_in_client
 
 pytestmark = EMBEDDED
@@ -37,6 +40,23 @@ def test_session_cookie_flags_and_page_policy(api: TestClient, make_user: MakeUs
                   if k == "set-cookie" and v.startswith("custodia_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Secure" not in cookie  # test mode; production adds it (test below)
+
+
+def test_production_cookies_are_secure(tmp_path: Path, make_user: MakeUser,
+                                       database_url: str) -> None:
+    user = make_user(Role.clerk)
+    settings = Settings(env="production", data_dir=tmp_path, secret_key=TEST_SECRET,
+                        credentials_key=TEST_CREDENTIALS_KEY, database_url=database_url,
+                        in_process_worker=False)
+    with TestClient(create_app(settings), base_url="https://custodia.test") as client:
+        page = client.get("/sign-in")
+        assert "Secure" in page.headers["set-cookie"]  # the CSRF seed
+        answer = client.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
+                                               "csrf_token": csrf_of(page.text)},
+                             follow_redirects=False)
+    cookie = next(v for k, v in answer.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("custodia_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
 
 
 def test_next_never_leaves_the_site(api: TestClient, make_user: MakeUser) -> None:
