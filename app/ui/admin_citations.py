@@ -60,7 +60,7 @@ def _edit(request: Request, database: DatabaseDep, settings: Settings, citation_
         shown = citations.show(citation, citations.today(session, settings))
     return render(request, "admin/citations_edit.html", {
         "citation": shown, "kinds": list(CitationKind), "error": error,
-        "form": form or {name: str(getattr(shown, name) or "") for name in FIELDS},
+        "form": {name: str(getattr(shown, name) or "") for name in FIELDS} | (form or {}),
     }, status=int(error.status) if error else 200)
 
 

@@ -23,15 +23,20 @@ from app.ui.forms import attempt
 from app.ui.pages import redirect, render
 
 router = APIRouter(prefix="/admin")
-RETIMED_LISTED = 10  # request numbers named in the message after a change
+RETIMED_LISTED = 5  # request numbers named in the (one-time, short) message after a change
+
+
+def _due(dates: dict[str, Any]) -> str:
+    """The date a request is due by now: delivery, else extended, else the first due date."""
+    return str(dates.get("delivery_due_date") or dates.get("extended_due_date")
+               or dates.get("due_date"))
 
 
 def retimed_message(done: str, retimed: list[Retimed]) -> str:
     """The service's answer in words: which running requests' due dates moved."""
     if not retimed:
         return f"{done} No running request's due date moved."
-    moves = [f"{r.number} ({r.before.get('due_date')} → {r.after.get('due_date')})"
-             for r in retimed[:RETIMED_LISTED]]
+    moves = [f"{r.number} ({_due(r.before)} → {_due(r.after)})" for r in retimed[:RETIMED_LISTED]]
     more = f" and {len(retimed) - RETIMED_LISTED} more" if len(retimed) > RETIMED_LISTED else ""
     return (f"{done} Due dates moved on {len(retimed)} running request"
             f"{'s' if len(retimed) != 1 else ''}: {', '.join(moves)}{more}.")

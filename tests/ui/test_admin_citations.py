@@ -134,6 +134,8 @@ def test_bad_retirements_and_ids_change_nothing(api: TestClient, make_user: Make
                        ({"action": "save", "kind": "optional"}, "kind")):
         answer = post(api, f"/admin/citations/{found}", data)
         assert answer.status_code == 400 and says in answer.text, data
+        if data["action"] == "retire":  # the wording form still shows the citation's
+            assert "Sample ground</textarea>" in answer.text
     for bad in ("nope", "00000000-0000-0000-0000-000000000000"):
         answer = post(api, f"/admin/citations/{bad}", {"action": "restore"})
         assert answer.status_code == 404 and "No citation with that id." in answer.text
