@@ -64,6 +64,8 @@ async def save_or_preview(template_id: str, request: Request, clerk: ClerkStaff,
                           database: DatabaseDep, settings: SettingsDep) -> Response:
     """Save the wording as the next version, or (action=preview) only show it filled in."""
     found = uuid_of(template_id, "letter template")
+    with database.reading() as session:
+        templates.template(session, found)  # an unknown id is refused before any rendering
     form = await form_of(request)
     text = _text(form)
     try:
