@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.ui import csrf, dashboard, sign_in
+from app.ui import (
+    admin_citations,
+    admin_fees,
+    admin_letters,
+    admin_notices,
+    admin_rules,
+    csrf,
+    dashboard,
+    sign_in,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (sign_in, dashboard):
+for module in (sign_in, dashboard, admin_rules, admin_fees, admin_letters, admin_notices,
+               admin_citations):
     router.include_router(module.router)
