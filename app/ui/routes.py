@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from app.portal import pages as portal_pages
+from app.portal import text_pages, tracking
 from app.ui import csrf, dashboard, sign_in
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (sign_in, dashboard):
+for module in (sign_in, dashboard, portal_pages, tracking, text_pages):
     router.include_router(module.router)
