@@ -14,7 +14,7 @@ from app.core.deps import DatabaseDep, SettingsDep, client_address, request_id
 from app.core.errors import BadRequest, TooManyRequests
 from app.models import Delivery, PublicTextKey, RequesterCategory
 from app.portal import intake, texts
-from app.portal.throttle import admit_submission
+from app.portal.throttle import count_submission, refuse_if_too_many
 from app.ui import i18n
 from app.ui.pages import redirect, render, safe_path
 
@@ -79,11 +79,13 @@ def new_request(request: Request) -> Response:
 async def send_request(request: Request, database: DatabaseDep, settings: SettingsDep) -> Response:
     received = await request.form()
     form = {name: str(received.get(name, ""))[:MAX_FIELD] for name in intake.FIELDS}
+    now = database.clock.now()
     try:
-        admit_submission(request, database.clock.now())
+        refuse_if_too_many(request, now)
     except TooManyRequests as refused:
         return refusal(request, "too_many_requests", 429, int(refused.headers.get("Retry-After", "60")))
-    if str(received.get(HONEYPOT, "")):  # a robot: refused plainly, nothing stored
+    if str(received.get(HONEYPOT, "")):  # a robot: refused plainly, nothing stored, but counted
+        count_submission(request, now)
         return _form_page(request, form, {"form": "robot"}, 400)
     errors = intake.problems(form)
     if errors:
@@ -92,6 +94,7 @@ async def send_request(request: Request, database: DatabaseDep, settings: Settin
         body = intake.request_in(form)
     except BadRequest:  # what the checks above let through, the API's own schema refuses
         return _form_page(request, form, {"form": "invalid"}, 400)
+    count_submission(request, now)
     actor = intake.requester(client_address(request), request_id(request))
     receipt = intake.submit(database, settings, actor, body)
     language = language_of(request)

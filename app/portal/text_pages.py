@@ -25,10 +25,9 @@ def _field(key: PublicTextKey, language: str) -> str:
 
 
 def _page(request: Request, values: dict[str, str], error: str = "", status: int = 200,
-          updated: dict[str, str] | None = None) -> Response:
+          rows: dict[str, Any] | None = None) -> Response:
     fields = [{"name": _field(key, language), "title": f"{TITLES[key]} ({label})", "language": language,
-               "value": values.get(_field(key, language), ""), "updated": (updated or {}).get(
-                   _field(key, language), "")}
+               "value": values.get(_field(key, language), ""), "row": (rows or {}).get(_field(key, language))}
               for key in PublicTextKey for language, label in i18n.LANGUAGES.items()]
     return render(request, "admin/public_texts.html", {"fields": fields, "error": error,
                                                        "limit": texts.MAX_BODY}, status=status)
@@ -38,10 +37,8 @@ def _page(request: Request, values: dict[str, str], error: str = "", status: int
 def public_texts(request: Request, admin: AdminStaff, database: DatabaseDep) -> Response:
     with database.reading() as session:
         rows = texts.all_texts(session)
-        values = {_field(key, language): row.body for (key, language), row in rows.items()}
-        updated = {_field(key, language): f"{row.updated_by}, {row.updated_at:%Y-%m-%d %H:%M} UTC"
-                   for (key, language), row in rows.items()}
-    return _page(request, values, updated=updated)
+        shown = {_field(key, language): row for (key, language), row in rows.items()}
+    return _page(request, {name: row.body for name, row in shown.items()}, rows=shown)
 
 
 @router.post("/admin/public-texts")

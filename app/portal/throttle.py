@@ -106,10 +106,13 @@ def submissions_of(request: Request) -> Misses:
     return counted
 
 
-def admit_submission(request: Request, now: datetime) -> None:
-    """Count one submission from this address, or refuse it (429) when it sent too many lately."""
-    counted, address = submissions_of(request), client_address(request)
-    wait = counted.retry_after(address, now)
+def refuse_if_too_many(request: Request, now: datetime) -> None:
+    """429 when this address sent too many requests lately (a form with mistakes is not one)."""
+    wait = submissions_of(request).retry_after(client_address(request), now)
     if wait is not None:
         raise TooManyRequests("Too many requests sent from this address; try again later.", wait)
-    counted.miss(address, now)
+
+
+def count_submission(request: Request, now: datetime) -> None:
+    """One more request (or robot's form) sent from this address."""
+    submissions_of(request).miss(client_address(request), now)
