@@ -9,6 +9,7 @@ from typing import Annotated
 from babel.dates import format_date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from app.core.deps import DatabaseDep, SettingsDep, client_address, request_id
 from app.core.errors import BadRequest, TooManyRequests
@@ -96,7 +97,8 @@ async def send_request(request: Request, database: DatabaseDep, settings: Settin
         return _form_page(request, form, {"form": "invalid"}, 400)
     count_submission(request, now)
     actor = intake.requester(client_address(request), request_id(request))
-    receipt = intake.submit(database, settings, actor, body)
+    # the service's database work and the letter's PDF, off the event loop
+    receipt = await run_in_threadpool(intake.submit, database, settings, actor, body)
     language = language_of(request)
     return portal_page(request, "receipt.html", {
         "receipt": receipt, "due": format_date(receipt.due_date, "long", locale=language),

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from app.core.deps import DatabaseDep
 from app.models import PublicTextKey
@@ -52,7 +53,7 @@ async def save_public_texts(request: Request, admin: AdminStaff, database: Datab
                  for key in PublicTextKey for language in i18n.LANGUAGES]
         return sum(1 for row in saved if row is not None)
 
-    outcome = attempt(database, save_all)
+    outcome = await run_in_threadpool(attempt, database, save_all)  # off the event loop
     if not isinstance(outcome, int):
         return _page(request, values, outcome.detail, int(outcome.status))
     message = f"Saved: {outcome} changed text(s)." if outcome else "Nothing changed."
