@@ -1,10 +1,13 @@
-"""Every page of the web UI, under one router: kept out of the OpenAPI document, and
-every form on it checked for its CSRF token before its route runs (app.ui.csrf)."""
+"""Every page of the web UI and the portal, under one router: kept out of the OpenAPI
+document, and every form on it checked for its CSRF token before its route runs
+(app.ui.csrf)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from app.portal import pages as portal_pages
+from app.portal import text_pages, tracking
 from app.ui import (
     admin_citations,
     admin_fees,
@@ -16,7 +19,21 @@ from app.ui import (
     sign_in,
 )
 
+PAGES = [
+    sign_in,
+    dashboard,
+    # the city's rules and texts
+    admin_rules,
+    admin_fees,
+    admin_letters,
+    admin_notices,
+    admin_citations,
+    # the public portal
+    portal_pages,
+    tracking,
+    text_pages,
+]
+
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (sign_in, dashboard, admin_rules, admin_fees, admin_letters, admin_notices,
-               admin_citations):
+for module in PAGES:
     router.include_router(module.router)
