@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.ui import csrf, dashboard, sign_in
+from app.ui import (
+    csrf,
+    dashboard,
+    requests,
+    requests_fees,
+    requests_letters,
+    requests_review,
+    sign_in,
+)
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (sign_in, dashboard):
+for module in (sign_in, dashboard, requests, requests_review, requests_fees, requests_letters):
     router.include_router(module.router)
