@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
+from app.core.clock import FrozenClock
 from app.core.db import Database
 from app.models import Role, User
 from tests.conftest import TEST_PASSWORD, MakeUser
@@ -213,3 +215,23 @@ def test_a_link_token_is_shown_once_and_revoked(api: TestClient, clerk: User,
                      data={"csrf_token": token})
     assert again.status_code == 409 and "already been revoked" in again.text
     assert actions(database).count("request_link.revoke") == 1
+
+
+def test_the_list_flags_due_soon_and_overdue_on_the_clocks_today(
+        api: TestClient, clerk: User, clock: FrozenClock) -> None:
+    token = signed_in(api, clerk)
+    take_in(api, token)  # Monday 2 March, 08:30: due Thursday 5 March
+    first = api.get("/requests").text
+    assert "2026-03-05" in first and "<td>3</td>" in first and 'class="badge' not in first
+    clock.set(datetime(2026, 3, 4, 16, 0, tzinfo=UTC))  # Wednesday: due the next working day
+    signed_in(api, clerk)  # the session idled out meanwhile
+    soon = api.get("/requests?due_soon=true").text
+    assert "2026-0001" in soon and '<span class="badge due-soon">Due soon</span>' in soon
+    assert "2026-0001" not in api.get("/requests?overdue=true").text
+    clock.set(datetime(2026, 3, 9, 16, 0, tzinfo=UTC))  # the next Monday
+    signed_in(api, clerk)
+    late = api.get("/requests?overdue=true").text
+    assert "2026-0001" in late and '<span class="badge overdue">Overdue</span>' in late
+    assert re.search(r"<td>-2\s", late)  # Friday and Monday past the Thursday
+    assert "2026-0001" not in api.get("/requests?mine=true").text  # assigned to nobody
+    assert api.get("/requests?status=lost").status_code == 400
