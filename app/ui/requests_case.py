@@ -39,6 +39,7 @@ def review_context(session: Any, settings: Settings, found: Any, offset: int = 0
                             None, False),
         "progress": tags.progress(session, found),
         "citations": citations.citable(session, citations.today(session, settings)),
+        "estimate": fees.live_estimate(session, settings, found, StatementIn(pages=0)),
     }
 
 
@@ -55,7 +56,6 @@ def case_context(session: Any, settings: Settings, principal: Principal,
         "events": service.events(session, found),
         **review_context(session, settings, found),
         "fees": fees.summary(session, found),
-        "estimate": fees.live_estimate(session, settings, found, StatementIn(pages=0)),
         "time_entries": list(session.scalars(fees.time_entries(found))),
         "letters": [(letter, *letters.delivery(session, letter))
                     for letter in session.scalars(letters.letters_of(found.id))],

@@ -42,7 +42,7 @@ def _answer(request: Request, database: Database, settings: Settings, principal:
             # shown in the swapped part (nothing was changed).
             return render(request, "requests/_review.html", {
                 **context, "case": records_request(session, request_id), "error": error,
-                "failed": "review" if error else "", "kept": {},
+                "failed": "review" if error else "", "kept": {}, "oob": True,
                 "done": "" if error else message(outcome)})
     if error is not None:
         return case_page(request, database, settings, principal, request_id, error=error,

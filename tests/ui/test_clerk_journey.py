@@ -86,6 +86,8 @@ def test_a_clerk_takes_a_phoned_in_request_to_its_closing_letter(
     boxes = page.locator("#review-form input[name=document_ids]")
     total = boxes.count()
     assert total > 0
+    # The estimate follows the set without a reload (htmx, out of band).
+    expect(page.locator("#live-estimate")).to_contain_text(f"Estimate: {total} documents")
     for index in range(total):
         boxes.nth(index).check()
     page.get_by_role("heading", name="Review set", exact=True).click()  # out of the checkbox: keys work

@@ -64,6 +64,7 @@ def test_an_attorney_sees_and_sets_only_the_attorneys_tags(
         "document_ids": [str(family.email)]})
     assert tagged.status_code == 200 and "<html" not in tagged.text
     assert "Tagged 1 exempt" in tagged.text and f"exempt {code}" in tagged.text
+    assert '<div class="card" id="live-estimate" hx-swap-oob="true">' in tagged.text
     assert actions(database)[-1] == "review_tag.set"
 
 
