@@ -135,6 +135,15 @@ def test_a_clerk_takes_a_phoned_in_request_to_its_closing_letter(
     page.reload()
     expect(page.get_by_text("Sent to robin@example.org.")).to_be_visible()
     accessible(page)
+
+    # A secret link for the requester: shown once, then revoked.
+    page.get_by_role("button", name="Make a new link").click()
+    expect(page.get_by_label("The requester's link")).to_have_value(re.compile(r"/api/v1/portal/."))
+    accessible(page)
+    page.get_by_role("link", name="Back to the case file").click()
+    page.get_by_role("button", name=re.compile("^Revoke")).click()
+    expect(page.get_by_text("The link is revoked")).to_be_visible()
+    accessible(page)
     screenshot(page, "clerk-journey")
 
     page.get_by_role("button", name="Sign out").click()
@@ -145,6 +154,7 @@ def test_a_clerk_takes_a_phoned_in_request_to_its_closing_letter(
     assert in_order(seen, [
         "auth.login", "request.create", "search.run", "review_set.add", "review_tag.set",
         "fee.time_logged", "fee.invoice", "fee.payment", "fees.paid_in_full", "request.paid",
-        "letter.create", "mail.send", "auth.logout"]), seen
+        "letter.create", "mail.send", "request_link.create", "request_link.revoke",
+        "auth.logout"]), seen
     assert seen.count("review_tag.set") == 1 and seen.count("letter.create") == 1
     assert foreign_requests == []
