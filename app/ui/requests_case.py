@@ -89,10 +89,3 @@ def act(request: Request, database: Database, settings: Settings, principal: Pri
                          failed=action, kept=kept)
     return redirect(request, f"/requests/{request_id}#{action}", done(outcome))
 
-
-def refused(request: Request, database: Database, settings: Settings, principal: Principal,
-            request_id: uuid.UUID, action: str, kept: dict[str, Any],
-            error: CustodiaError) -> Response:
-    """A form that did not parse: the case file with the error, nothing changed."""
-    return case_page(request, database, settings, principal, request_id, error=error,
-                     failed=action, kept=kept)

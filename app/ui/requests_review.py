@@ -37,11 +37,12 @@ def _answer(request: Request, database: Database, settings: Settings, principal:
     error = outcome if isinstance(outcome, CustodiaError) else None
     if request.headers.get("hx-request"):
         with database.reading() as session:
-            context = review_context(session, settings, records_request(session, request_id))
+            found = records_request(session, request_id)
+            context = review_context(session, settings, found)
             # 200 although refused: htmx swaps only answers of 2xx in, and the refusal is
             # shown in the swapped part (nothing was changed).
             return render(request, "requests/_review.html", {
-                **context, "case": records_request(session, request_id), "error": error,
+                **context, "case": found, "error": error,
                 "failed": "review" if error else "", "kept": {}, "oob": True,
                 "done": "" if error else message(outcome)})
     if error is not None:
