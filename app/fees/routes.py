@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from app.auth.deps import AdminUser, ClerkUser, RequestReader
 from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
@@ -26,7 +25,7 @@ from app.fees.schemas import (
     WaiverIn,
     WaiverOut,
 )
-from app.models import Delivery, TimeEntry
+from app.models import Delivery
 from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["fees"])
@@ -45,9 +44,7 @@ def log_time(request_id: uuid.UUID, body: TimeIn, clerk: ClerkUser, session: Ses
 def list_time(request_id: uuid.UUID, _: RequestReader, session: ReadSessionDep,
               page: PageDep) -> Page[TimeOut]:
     request = records_request(session, request_id)
-    return paginate(session, select(TimeEntry).where(TimeEntry.request_id == request.id)
-                    .order_by(TimeEntry.worked_on, TimeEntry.created_at, TimeEntry.id), page,
-                    TimeOut.model_validate)
+    return paginate(session, service.time_entries(request), page, TimeOut.model_validate)
 
 
 @router.get(FEES, response_model=FeesOut)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.auth.deps import Principal
@@ -78,6 +78,12 @@ def log_time(session: Session, principal: Principal, settings: Settings,
                  request_number=request.number, time_entry_id=str(entry.id),
                  minutes=entry.minutes, worked_on=entry.worked_on.isoformat(), note=entry.note)
     return entry
+
+
+def time_entries(request: RecordsRequest) -> Select[TimeEntry]:
+    """The query of a request's time entries, in the order worked."""
+    return (select(TimeEntry).where(TimeEntry.request_id == request.id)
+            .order_by(TimeEntry.worked_on, TimeEntry.created_at, TimeEntry.id))
 
 
 def minutes_logged(session: Session, request: RecordsRequest) -> int:

@@ -15,6 +15,7 @@ from app.core.deps import DatabaseDep, SettingsDep, client_address, request_id
 from app.core.errors import BadRequest, TooManyRequests
 from app.models import Delivery, PublicTextKey, RequesterCategory
 from app.portal import intake, texts
+from app.portal.service import tracking_url
 from app.portal.throttle import count_submission, refuse_if_too_many
 from app.ui import i18n
 from app.ui.pages import redirect, render, safe_path
@@ -102,4 +103,4 @@ async def send_request(request: Request, database: DatabaseDep, settings: Settin
     language = language_of(request)
     return portal_page(request, "receipt.html", {
         "receipt": receipt, "due": format_date(receipt.due_date, "long", locale=language),
-        "link": f"{request.base_url}portal/track/{receipt.token}"})
+        "link": tracking_url(settings, receipt.token)})

@@ -14,11 +14,21 @@ from app.core.audit import Actor
 from app.core.clock import clock_of
 from app.core.errors import Conflict, NotFound
 from app.core.hashing import sha256
+from app.core.settings import Settings
 from app.letters import service as letters
 from app.models import Letter, RecordsRequest, RequestLink
 from app.requests.lookup import records_request
 
 NO_LINK = "No such link."  # the same words for unknown, revoked and malformed tokens
+
+
+TRACKING_PAGE = "/portal/track/"
+
+
+def tracking_url(settings: Settings, token: str) -> str:
+    """The requester's tracking page for `token`, under the configured public address
+    (never the Host header a caller sent)."""
+    return f"{settings.public_url.rstrip('/')}{TRACKING_PAGE}{token}"
 
 
 def create_link(session: Session, actor: Actor, request_id: uuid.UUID) -> tuple[RequestLink, str]:

@@ -7,14 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.deps import AdminUser, ClerkUser, RequestReader
 from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
-from app.core.pagination import Page, PageDep, paginate
+from app.core.pagination import Page, PageDep
 from app.core.settings import Settings
-from app.models import RecordsRequest, RequestEvent, RequestStatus
+from app.models import RecordsRequest, RequestStatus
 from app.requests import reports, rules, service, timing
 from app.requests.calendar import legal_holidays
 from app.requests.lookup import records_request
@@ -70,22 +69,10 @@ def list_requests(
 ) -> Page[RequestOut]:
     """Requests, oldest deadline first."""
     today = timing.Today(session, settings.zone)
-    due = service.current_due_column()
-    query = select(RecordsRequest).order_by(due, RecordsRequest.number)
-    if status:
-        query = query.where(RecordsRequest.status.in_(status))
-    if assigned_to:
-        query = query.where(RecordsRequest.assigned_to_id == assigned_to)
-    ticking = (RecordsRequest.status.in_(service.RUNNING)
-               & ((RecordsRequest.status != RequestStatus.awaiting_payment)
-                  | RecordsRequest.paid_at.is_not(None)))
-    if overdue is not None:
-        late = ticking & (due < today.day)
-        query = query.where(late if overdue else ~late)
-    if due_soon is not None:
-        soon = ticking & (due >= today.day) & (due <= today.next_working_day)
-        query = query.where(soon if due_soon else ~soon)
-    return paginate(session, query, page, lambda r: show(r, today, settings))
+    found = service.listing(session, today, service.Filters(status or (), overdue, due_soon,
+                                                            assigned_to), page)
+    return Page(items=[show(r, today, settings) for r in found.items], total=found.total,
+                offset=found.offset, limit=found.limit)
 
 
 @router.get("/requests/reports/summary", response_model=SummaryOut,
@@ -138,10 +125,8 @@ def extend_request(request_id: uuid.UUID, body: ExtensionIn, clerk: ClerkUser,
 def request_events(request_id: uuid.UUID, _: RequestReader,
                    session: ReadSessionDep) -> list[EventOut]:
     """The status history: from, to, why, who, when."""
-    records_request(session, request_id)
-    events = session.scalars(select(RequestEvent).where(RequestEvent.request_id == request_id)
-                             .order_by(RequestEvent.seq))
-    return [EventOut.model_validate(event) for event in events]
+    request = records_request(session, request_id)
+    return [EventOut.model_validate(event) for event in service.events(session, request)]
 
 
 @router.get("/requests/{request_id}/clock", response_model=ClockOut)

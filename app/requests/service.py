@@ -7,6 +7,8 @@ Every change is audited in the caller's transaction; two clerks who saved the sa
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +24,7 @@ from app.core.blobs import BlobStore
 from app.core.clock import clock_of
 from app.core.errors import BadRequest, Conflict
 from app.core.mail import checked_address
+from app.core.pagination import Page, PageParams, paginate
 from app.core.settings import Settings
 from app.core.time import as_utc
 from app.letters import service as letters
@@ -260,3 +263,40 @@ def records_due_after_payment(session: Session, actor: Actor, request: RecordsRe
 def current_due_column() -> ColumnElement[date]:
     return func.coalesce(RecordsRequest.delivery_due_date, RecordsRequest.extended_due_date,
                          RecordsRequest.due_date)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which requests a list shows (the API's query parameters, the page's filters)."""
+
+    status: Sequence[RequestStatus] = ()
+    overdue: bool | None = None
+    due_soon: bool | None = None
+    assigned_to: uuid.UUID | None = None
+
+
+def listing(session: Session, today: timing.Today, filters: Filters,
+            page: PageParams) -> Page[RecordsRequest]:
+    """A page of requests, oldest deadline first: the one list the API and the pages show."""
+    due = current_due_column()
+    query = select(RecordsRequest).order_by(due, RecordsRequest.number)
+    if filters.status:
+        query = query.where(RecordsRequest.status.in_(filters.status))
+    if filters.assigned_to:
+        query = query.where(RecordsRequest.assigned_to_id == filters.assigned_to)
+    ticking = (RecordsRequest.status.in_(RUNNING)
+               & ((RecordsRequest.status != RequestStatus.awaiting_payment)
+                  | RecordsRequest.paid_at.is_not(None)))
+    if filters.overdue is not None:
+        late = ticking & (due < today.day)
+        query = query.where(late if filters.overdue else ~late)
+    if filters.due_soon is not None:
+        soon = ticking & (due >= today.day) & (due <= today.next_working_day)
+        query = query.where(soon if filters.due_soon else ~soon)
+    return paginate(session, query, page, lambda row: row)
+
+
+def events(session: Session, request: RecordsRequest) -> list[RequestEvent]:
+    """The request's status history, oldest first."""
+    return list(session.scalars(select(RequestEvent).where(RequestEvent.request_id == request.id)
+                                .order_by(RequestEvent.seq)))

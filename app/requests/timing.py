@@ -94,6 +94,18 @@ class Today:
     def __init__(self, session: Session, zone: ZoneInfo) -> None:
         self.day = clock_of(session).now().astimezone(zone).date()
         self.next_working_day = city_calendar(session, self.day.year).next_working_day(self.day)
+        self._session = session
+        self._calendars: dict[tuple[int, int], clock.Calendar] = {}
+
+    def working_days_left(self, request: RecordsRequest) -> int:
+        """Working days from today to the deadline that applies now (negative: overdue by)."""
+        due = current_due(request)
+        first, last = sorted((self.day, due))
+        key = (first.year, last.year)
+        if key not in self._calendars:
+            self._calendars[key] = city_calendar(self._session, *key)
+        between = clock.working_days_between(self._calendars[key], first, last)
+        return between if due >= self.day else -between
 
     def overdue(self, request: RecordsRequest) -> bool:
         return ticking(request) and self.day > current_due(request)

@@ -43,6 +43,11 @@ def show(citation: Citation, on: date) -> CitationOut:
                        in_force=in_force(citation, on))
 
 
+def citable(session: Session, on: date) -> list[Citation]:
+    """The citations a reviewer may cite on `on`, by code."""
+    return [c for c in session.scalars(select(Citation).order_by(Citation.code)) if in_force(c, on)]
+
+
 def _snapshot(citation: Citation) -> dict[str, Any]:
     return {"code": citation.code, "title": citation.title, "kind": citation.kind.value,
             "note": citation.note, "effective_from": citation.effective_from.isoformat(),

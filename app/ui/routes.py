@@ -16,12 +16,21 @@ from app.ui import (
     admin_rules,
     csrf,
     dashboard,
+    requests,
+    requests_fees,
+    requests_letters,
+    requests_review,
     sign_in,
 )
 
 PAGES = [
     sign_in,
     dashboard,
+    # records requests
+    requests,
+    requests_review,
+    requests_fees,
+    requests_letters,
     # the city's rules and texts
     admin_rules,
     admin_fees,
