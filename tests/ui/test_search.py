@@ -19,6 +19,8 @@ from app.core.settings import Settings
 from app.models import Role, User
 from app.requests import service as requests
 from app.requests.schemas import RequestIn
+from app.ui.pages import environment
+from app.ui.search import snippet_parts
 from tests.conftest import TEST_PASSWORD, MakeUser
 from tests.requests.test_end_to_end import ingest_demo
 from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
@@ -53,6 +55,16 @@ def changes(database: Database, before: list[str]) -> list[str]:
 @pytest.fixture
 def demo(settings: Settings, database: Database, actor: Actor, tmp_path: Path) -> None:
     ingest_demo(settings, database, tmp_path / "demo", actor)
+
+
+def test_snippet_html_is_never_trusted(database_url: str) -> None:  # (the module's backend)
+    parts = snippet_parts('a &lt;b&gt; <mark>budget</mark> <script>x()</script> &amp;')
+    assert parts == [("a <b> ", False), ("budget", True), (" <script>x()</script> &", False)]
+    rendered = environment.from_string(
+        "{% for text, hit in parts %}{% if hit %}<mark>{{ text }}</mark>{% else %}{{ text }}"
+        "{% endif %}{% endfor %}").render(parts=parts)
+    assert rendered == ("a &lt;b&gt; <mark>budget</mark> &lt;script&gt;x()&lt;/script&gt; "
+                        "&amp;")
 
 
 # --- over HTTP: roles and hostile input ----------------------------------------------------
