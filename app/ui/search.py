@@ -93,13 +93,16 @@ def snippet_parts(snippet: str) -> list[tuple[str, bool]]:
     return parts
 
 
+Pieces = list[list[tuple[str, bool]]]  # a hit's snippets, each as snippet_parts gives it
+
+
 @dataclass
 class Family:
     """One e-mail (or voicemail) and the hits of this page inside it."""
 
     head: Any  # DocumentSummary of the top-level document
-    hit: SearchHit | None = None  # the head itself, when it matched
-    inside: list[SearchHit] = field(default_factory=list)
+    snippets: Pieces = field(default_factory=list)  # the head's own, when it matched
+    inside: list[tuple[SearchHit, Pieces]] = field(default_factory=list)
 
 
 def families(hits: list[SearchHit]) -> list[Family]:
@@ -108,10 +111,11 @@ def families(hits: list[SearchHit]) -> list[Family]:
     for hit in hits:
         head = hit.family or hit.document
         family = grouped.setdefault(head.id, Family(head))
+        pieces = [snippet_parts(snippet) for snippet in hit.snippets]
         if hit.family is None:
-            family.hit = hit
+            family.snippets = pieces
         else:
-            family.inside.append(hit)
+            family.inside.append((hit, pieces))
     return list(grouped.values())
 
 
@@ -135,6 +139,10 @@ def link(query: str, sort: str, **more: str) -> str:
     return "/search?" + urlencode({"q": query, "sort": sort, **more})
 
 
+def _link_or_none(query: str | None, sort: str) -> str | None:
+    return None if query is None else link(query, sort)
+
+
 def term_lines(terms: str) -> list[str]:
     return [line.strip() for line in terms.splitlines() if line.strip()]
 
@@ -149,7 +157,7 @@ def page_context(session: Any, engine: SearchEngine, settings: Settings, princip
         "q": q, "sort": sort, "cursor": cursor, "terms": terms, "sorts": SORTS,
         "syntax": SYNTAX, "fields": FIELD_NAMES, "found": None, "groups": [], "facets": [],
         "query_error": None, "report": None, "terms_error": None, "link": link,
-        "parts": snippet_parts, "save_name": "", "save_error": "", "review_error": "",
+        "save_name": "", "save_error": "", "review_error": "",
         "chosen_request": "",
     }
     if q:
@@ -162,7 +170,8 @@ def page_context(session: Any, engine: SearchEngine, settings: Settings, princip
             context["found"], context["groups"] = found, families(found.hits)
             context["facets"] = [
                 (FACET_NAMES.get(name, name),
-                 [(bucket, narrowed(q, name, bucket.value)) for bucket in buckets[:FACETS_SHOWN]])
+                 [(bucket, _link_or_none(narrowed(q, name, bucket.value), sort))
+                  for bucket in buckets[:FACETS_SHOWN]])
                 for name, buckets in found.facets.items() if buckets]
     lines = term_lines(terms)
     if lines:
