@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound
 from app.models import RecordsRequest
+from app.requests.timing import STOPPED
 
 
 def records_request(session: Session, request_id: uuid.UUID) -> RecordsRequest:
@@ -19,3 +21,9 @@ def records_request(session: Session, request_id: uuid.UUID) -> RecordsRequest:
     if found is None:
         raise NotFound("No records request with that id.")
     return found
+
+
+def open_requests(session: Session) -> list[RecordsRequest]:
+    """Requests still being worked (not closed, denied, withdrawn...), by number."""
+    return list(session.scalars(select(RecordsRequest).where(RecordsRequest.status.not_in(STOPPED))
+                                .order_by(RecordsRequest.number)))

@@ -5,12 +5,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from app.auth.deps import ReviewerUser as Reviewer
 from app.core.deps import EngineDep, ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep, paginate
-from app.models import SavedSearch
 from app.search import report, saved
 from app.search.schemas import (
     SavedSearchIn,
@@ -70,8 +68,7 @@ def create_saved_search(body: SavedSearchIn, reviewer: Reviewer, session: Sessio
 
 @router.get("/saved-searches", response_model=Page[SavedSearchOut])
 def list_saved_searches(_: Reviewer, session: ReadSessionDep, page: PageDep) -> Page[SavedSearchOut]:
-    return paginate(session, select(SavedSearch).order_by(SavedSearch.created_at.desc()), page,
-                    _out)
+    return paginate(session, saved.newest_first(), page, _out)
 
 
 @router.get("/saved-searches/{saved_id}", response_model=SavedSearchOut)

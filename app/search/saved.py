@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.auth.deps import Principal
@@ -33,6 +34,15 @@ def create(session: Session, engine: SearchEngine, settings: Settings, principal
     audit.record(session, principal.actor, "saved_search.create", "saved_search", saved.id,
                  after=snapshot(saved))
     return saved
+
+
+def newest_first() -> Select[SavedSearch]:
+    """Every saved search, the newest first (the API pages it, the search page shows the top)."""
+    return select(SavedSearch).order_by(SavedSearch.created_at.desc(), SavedSearch.id)
+
+
+def recent(session: Session, limit: int) -> list[SavedSearch]:
+    return list(session.scalars(newest_first().limit(limit)))
 
 
 def get(session: Session, saved_id: uuid.UUID) -> SavedSearch:

@@ -16,16 +16,23 @@ from app.ui import (
     admin_rules,
     csrf,
     dashboard,
+    documents,
     requests,
     requests_fees,
     requests_letters,
     requests_review,
+    search,
+    search_actions,
     sign_in,
 )
 
 PAGES = [
     sign_in,
     dashboard,
+    # search and the records themselves
+    search,
+    search_actions,
+    documents,
     # records requests
     requests,
     requests_review,
