@@ -39,12 +39,21 @@ def settings(settings: Settings, smtp_url: str) -> Settings:
         "mail_from": "records@city.example.org"})
 
 
-def add_by_search(page: Page, query: str) -> None:
-    """Fill the review set from a search. (The lead will route this step through the search
-    page; keep it here, alone.)"""
-    page.get_by_label("Add by search").fill(query)
-    page.get_by_role("button", name="Add the hits").click()
-    expect(page.get_by_text(re.compile(r"The search found [1-9]"))).to_be_visible()
+def add_by_search(page: Page, query: str, number: str, request_id: str) -> None:
+    """Search from the search page and add the results to the request's review set, then
+    come back to the case file."""
+    page.get_by_role("link", name="Search", exact=True).click()
+    page.get_by_label("Search for").fill(query)
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page.locator("mark").first).to_be_visible()  # highlighted hits
+    accessible(page)
+    chooser = page.get_by_label("Request", exact=True)
+    expect(chooser.locator(f"option[value='{request_id}']")).to_contain_text(number)
+    chooser.select_option(value=request_id)
+    page.get_by_role("button", name="Add results to review set").click()
+    expect(page.get_by_text(re.compile(rf"Request {number}: [1-9]\d* hits"))).to_be_visible()
+    accessible(page)
+    page.goto(page.url.split("/search")[0] + f"/requests/{request_id}")
 
 
 def in_order(seen: Sequence[str], wanted: Sequence[str]) -> bool:
@@ -81,7 +90,7 @@ def test_a_clerk_takes_a_phoned_in_request_to_its_closing_letter(
     request_id = page.url.rsplit("/", 1)[1]
     accessible(page)
 
-    add_by_search(page, "budget")
+    add_by_search(page, "budget", number, request_id)
     accessible(page)
     boxes = page.locator("#review-form input[name=document_ids]")
     total = boxes.count()
