@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.ui import csrf, dashboard, sign_in
+from app.ui import acknowledgements, csrf, dashboard, hold_actions, holds, people, sign_in
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (sign_in, dashboard):
+for module in (sign_in, dashboard, holds, hold_actions, people, acknowledgements):
     router.include_router(module.router)
