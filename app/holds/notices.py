@@ -45,7 +45,7 @@ CONTEXT_KEYS = frozenset({
     "date_to", "custodian_name", "acknowledge_url", "notified_on", "supervisor_name",
     "days_waiting", "reminders",
 })
-ACKNOWLEDGE_PATH = "/api/v1/portal/acknowledgements/"
+ACKNOWLEDGE_PATH = "/portal/acknowledgements/"  # the page (app.ui.acknowledgements)
 
 
 def current_template(session: Session, kind: NoticeKind) -> HoldNoticeTemplate:

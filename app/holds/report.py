@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.core import audit
+from app.core.audit import Actor
 from app.core.spreadsheet import to_csv
 from app.holds.notices import QUESTIONS
 from app.letters.pdf import html_to_pdf
@@ -91,3 +93,22 @@ def as_pdf(report: HoldReport) -> bytes:
             f"released {_when(hold.released_at, report.zone) or '-'}.</p>{''.join(sections)}"
             f"</body></html>")
     return html_to_pdf(html)
+
+
+@dataclass(frozen=True)
+class Download:
+    content: bytes | str
+    media_type: str
+    disposition: str
+
+
+def download(session: Session, actor: Actor, hold: Hold, zone: ZoneInfo, format: str,
+             part: str) -> Download:
+    """The report as the API and the hold page give it (audited as `hold.report`)."""
+    found = gather(session, hold, zone)
+    audit.record(session, actor, "hold.report", "hold", hold.id, format=format,
+                 part=part if format == "csv" else "all")
+    if format == "csv":
+        return Download(as_csv(found, part), "text/csv; charset=utf-8",
+                        f'attachment; filename="hold-{part}.csv"')
+    return Download(as_pdf(found), "application/pdf", 'inline; filename="hold-report.pdf"')

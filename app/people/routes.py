@@ -7,8 +7,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
@@ -17,20 +15,19 @@ from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.core.errors import BadRequest
 from app.core.pagination import Page, PageDep, paginate
 from app.core.payload import Text
-from app.models import Person, PersonCustodian, PersonEmail, PersonStatus
-from app.people import csv_import, service
+from app.models import PersonStatus
+from app.people import csv_import, service, views
 from app.people.schemas import (
     CustodianIn,
     DepartIn,
     EmailIn,
-    EmailOut,
     EmailPatch,
     ImportReport,
     PersonIn,
     PersonOut,
     PersonPatch,
-    PersonRef,
 )
+from app.people.views import one, shown
 
 router = APIRouter(prefix="/api/v1/people", tags=["people"])
 
@@ -41,32 +38,6 @@ CSV_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {
         "properties": {"file": {"type": "string", "format": "binary"}}}}}}}
 
 
-def shown(session: Session, people: list[Person]) -> list[PersonOut]:
-    """People with their addresses, custodian names and supervisor, in four queries."""
-    ids = [p.id for p in people]
-    emails: dict[uuid.UUID, list[EmailOut]] = {i: [] for i in ids}
-    for email in session.scalars(select(PersonEmail).where(PersonEmail.person_id.in_(ids))
-                                 .order_by(PersonEmail.current.desc(), PersonEmail.address)):
-        emails[email.person_id].append(EmailOut.model_validate(email))
-    names: dict[uuid.UUID, list[str]] = {i: [] for i in ids}
-    for mapped in session.scalars(select(PersonCustodian)
-                                  .where(PersonCustodian.person_id.in_(ids))
-                                  .order_by(PersonCustodian.custodian)):
-        names[mapped.person_id].append(mapped.custodian)
-    bosses = {p.supervisor_id for p in people if p.supervisor_id}
-    boss_names = dict(session.execute(select(Person.id, Person.name)
-                                      .where(Person.id.in_(bosses))).all())
-    return [PersonOut(
-        id=p.id, name=p.name, department=p.department, title=p.title, status=p.status,
-        departed_on=p.departed_on, emails=emails[p.id], custodians=names[p.id],
-        supervisor=PersonRef(id=p.supervisor_id, name=boss_names[p.supervisor_id])
-        if p.supervisor_id else None, created_at=p.created_at) for p in people]
-
-
-def one(session: Session, found: Person) -> PersonOut:
-    return shown(session, [found])[0]
-
-
 @router.get("", response_model=Page[PersonOut])
 def list_people(
     _: PeopleReader, session: ReadSessionDep, page: PageDep,
@@ -75,15 +46,7 @@ def list_people(
     q: Annotated[Text | None, Query(max_length=200, description="Part of the name")] = None,
 ) -> Page[PersonOut]:
     """People by name; `q` matches part of the name, any case."""
-    query = select(Person).order_by(Person.name, Person.id)
-    if status is not None:
-        query = query.where(Person.status == status)
-    if department is not None:
-        query = query.where(func.lower(Person.department) == department.strip().lower())
-    if q is not None and q.strip():
-        escaped = q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(func.lower(Person.name).like(f"%{escaped}%", escape="\\"))
-    found: Page[Any] = paginate(session, query, page, lambda p: p)
+    found: Page[Any] = paginate(session, views.directory(status, department, q), page, lambda p: p)
     return Page(items=shown(session, found.items), total=found.total, offset=found.offset,
                 limit=found.limit)
 

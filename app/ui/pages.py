@@ -53,6 +53,7 @@ NAVIGATION = [
     NavItem("Search", "/search", frozenset({Role.clerk, Role.attorney, Role.admin})),
     NavItem("Requests", "/requests", ALL),
     NavItem("Holds", "/holds", frozenset({Role.attorney, Role.auditor, Role.admin})),
+    NavItem("People", "/people", ALL),
     NavItem("Audit", "/audit", frozenset({Role.auditor, Role.admin})),
     NavItem("Admin", "/admin", frozenset({Role.admin})),
 ]

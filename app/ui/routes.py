@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from app.portal import pages as portal_pages
 from app.portal import text_pages, tracking
 from app.ui import (
+    acknowledgements,
     admin_citations,
     admin_fees,
     admin_letters,
@@ -17,6 +18,9 @@ from app.ui import (
     csrf,
     dashboard,
     documents,
+    hold_actions,
+    holds,
+    people,
     requests,
     requests_fees,
     requests_letters,
@@ -38,13 +42,18 @@ PAGES = [
     requests_review,
     requests_fees,
     requests_letters,
+    # legal holds and the people they hold
+    holds,
+    hold_actions,
+    people,
     # the city's rules and texts
     admin_rules,
     admin_fees,
     admin_letters,
     admin_notices,
     admin_citations,
-    # the public portal
+    # the public portal, and a custodian's acknowledgement
+    acknowledgements,
     portal_pages,
     tracking,
     text_pages,

@@ -32,7 +32,7 @@ from tests.holds.conftest import Headers, Ingest, create_hold, issue, release
 from tests.services.test_smtp import SMTP_PASSWORD, SMTP_USER, find_in_outbox, remove_from_outbox
 
 MONDAY = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
-LINK = re.compile(r"https://records\.springvale\.example/api/v1/portal/acknowledgements/(\S+)")
+LINK = re.compile(r"https://records\.springvale\.example/portal/acknowledgements/(\S+)")
 
 
 class City:
