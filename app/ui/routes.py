@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from app.ui import csrf, dashboard, sign_in
+from app.ui import admin, admin_ingest, admin_retention, admin_users, audit, csrf, dashboard, sign_in
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf.check)])
-for module in (sign_in, dashboard):
+for module in (sign_in, dashboard, audit, admin, admin_users, admin_ingest, admin_retention):
     router.include_router(module.router)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+
 from fastapi.testclient import TestClient
 
 from app.core.db import Database
