@@ -3,12 +3,14 @@ each bad input shows a clear error with the person's input and changes nothing."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from app.core.db import Database
-from app.models import Role
+from app.core.settings import Settings
+from app.models import Role, User
 from tests.conftest import MakeUser
 from tests.ui.conftest import EMBEDDED, actions
 from tests.ui.test_audit import csrf_of, signed_in
@@ -238,3 +240,23 @@ def test_clerks_are_refused_every_admin_section(api: TestClient, make_user: Make
         answer = api.get(path)
         assert answer.status_code == 403, path
         assert "This action needs one of these roles: admin." in answer.text
+
+
+def test_a_run_certificate_is_shown_checked_against_its_hash(
+        api: TestClient, make_user: MakeUser, login: Callable[[User], dict[str, str]],
+        settings: Settings) -> None:
+    admin = make_user(Role.admin)
+    ran = api.post("/api/v1/retention/runs", headers=login(admin), json={"dry_run": True})
+    assert ran.status_code == 201, ran.text
+    run = ran.json()["run"]
+    signed_in(api, admin)
+    listed = api.get("/admin/retention").text
+    assert f'/admin/retention/runs/{run["id"]}/certificate' in listed
+    shown = api.get(f"/admin/retention/runs/{run['id']}/certificate")
+    assert shown.status_code == 200 and run["certificate_sha256"] in shown.text
+    assert "Custodia purge certificate" in shown.text
+    stored = settings.data_dir / "retention" / "certificates" / f"{run['id']}.json"
+    stored.write_text(stored.read_text().replace('"dry_run": true', '"dry_run": false'))
+    altered = api.get(f"/admin/retention/runs/{run['id']}/certificate")
+    assert altered.status_code == 409 and "no longer matches" in altered.text
+    assert api.get("/admin/retention/runs/not-a-run/certificate").status_code == 400
