@@ -37,7 +37,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Workers = None,
 ) -> None:
-    """Serve the API and its docs."""
+    """Serve the web UI, the public portal, the API and its docs."""
     settings = load_settings()
     run_server(settings, host, port, workers)
 
@@ -53,7 +53,8 @@ def run_server(settings: Settings, host: str, port: int, workers: int | None) ->
     except ConfigurationError as exc:
         fail(str(exc))
     processes = workers or settings.api_processes
-    console.print(f"Custodia on http://{host}:{port}  (API docs: http://{host}:{port}/docs), "
+    console.print(f"Custodia on http://{host}:{port}  (sign in there; the public portal: "
+                  f"http://{host}:{port}/portal; API docs: http://{host}:{port}/docs), "
                   f"{processes} process{'es' if processes > 1 else ''}")
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": True}

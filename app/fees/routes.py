@@ -26,7 +26,7 @@ from app.fees.schemas import (
     WaiverIn,
     WaiverOut,
 )
-from app.models import Delivery, FeeSchedule, TimeEntry
+from app.models import Delivery, TimeEntry
 from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["fees"])
@@ -103,8 +103,7 @@ def waive(request_id: uuid.UUID, body: WaiverIn, clerk: ClerkUser,
 def list_schedules(_: RequestReader, session: ReadSessionDep,
                    page: PageDep) -> Page[ScheduleOut]:
     """Every fee schedule, newest first; each is in effect until the next one's day."""
-    return paginate(session, select(FeeSchedule).order_by(FeeSchedule.effective_from.desc()),
-                    page, ScheduleOut.model_validate)
+    return paginate(session, schedules.newest_first(), page, ScheduleOut.model_validate)
 
 
 @router.post("/fee-schedules", response_model=ScheduleOut, status_code=201)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -41,6 +41,15 @@ def rates_on(session: Session, on: date) -> tuple[uuid.UUID, Rates]:
 
 def _snapshot(schedule: FeeSchedule) -> dict[str, Any]:
     return ScheduleOut.model_validate(schedule).model_dump(mode="json", exclude={"id"})
+
+
+def newest_first() -> Select[FeeSchedule]:
+    """Every fee schedule, newest first (the query, for paging)."""
+    return select(FeeSchedule).order_by(FeeSchedule.effective_from.desc())
+
+
+def every(session: Session) -> list[FeeSchedule]:
+    return list(session.scalars(newest_first()))
 
 
 def get(session: Session, schedule_id: uuid.UUID) -> FeeSchedule:

@@ -26,6 +26,7 @@ from app.core.hashing import sha256
 from app.core.mail import send_later
 from app.core.settings import Settings
 from app.letters import isolation
+from app.letters.render import Rendered
 from app.letters.text import html_to_text
 from app.models import (
     Hold,
@@ -50,6 +51,30 @@ ACKNOWLEDGE_PATH = "/api/v1/portal/acknowledgements/"
 def current_template(session: Session, kind: NoticeKind) -> HoldNoticeTemplate:
     return session.scalars(select(HoldNoticeTemplate).where(HoldNoticeTemplate.kind == kind)
                            .order_by(HoldNoticeTemplate.version.desc()).limit(1)).one()
+
+
+def save_template(session: Session, settings: Settings, actor: Actor, kind: NoticeKind,
+                  subject: str, body: str) -> HoldNoticeTemplate:
+    """Save new wording as the kind's next version, once the letters' sandbox has checked it
+    against the sample context (a 400 naming the line otherwise). Audited."""
+    isolation.run("check", subject, body, [sample_context(settings)], CONTEXT_KEYS)
+    current = current_template(session, kind)
+    saved = HoldNoticeTemplate(kind=kind, version=current.version + 1, subject_template=subject,
+                               body_template=body, created_by=actor.name)
+    session.add(saved)
+    session.flush()
+    audit.record(session, actor, "hold_notice_template.edit", "hold_notice_template",
+                 saved.id, before={"version": current.version}, after={"version": saved.version},
+                 kind=kind)
+    return saved
+
+
+def preview(settings: Settings, subject: str, body: str) -> Rendered:
+    """The wording checked as a save would check it, then filled with the sample context."""
+    isolation.run("check", subject, body, [sample_context(settings)], CONTEXT_KEYS)
+    rendered: list[Rendered] = isolation.run(
+        "render_all", subject, body, [sample_context(settings)])
+    return rendered[0]
 
 
 def sample_context(settings: Settings) -> dict[str, Any]:

@@ -38,7 +38,6 @@ from app.holds.schemas import (
     NoticeTemplateOut,
     ReleaseIn,
 )
-from app.letters import isolation
 from app.models import (
     Document,
     HeldDocument,
@@ -183,17 +182,8 @@ def edit_template(kind: NoticeKind, body: NoticeTemplateIn, attorney: AttorneyUs
                   session: SessionDep, settings: SettingsDep) -> NoticeTemplateOut:
     """Save new wording as the next version (`hold_notice_template.edit`). It is checked in
     the letters' sandbox first: names it may use are listed in the README."""
-    isolation.run("check", body.subject_template, body.body_template,
-                  [notices.sample_context(settings)], notices.CONTEXT_KEYS)
-    current = notices.current_template(session, kind)
-    saved = HoldNoticeTemplate(kind=kind, version=current.version + 1,
-                               subject_template=body.subject_template,
-                               body_template=body.body_template, created_by=attorney.actor.name)
-    session.add(saved)
-    session.flush()
-    audit.record(session, attorney.actor, "hold_notice_template.edit", "hold_notice_template",
-                 saved.id, before={"version": current.version}, after={"version": saved.version},
-                 kind=kind)
+    saved = notices.save_template(session, settings, attorney.actor, kind,
+                                  body.subject_template, body.body_template)
     return template_out(saved)
 
 

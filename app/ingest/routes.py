@@ -18,7 +18,7 @@ from app.core.deps import (
 )
 from app.core.errors import BadRequest, NotFound, PayloadTooLarge
 from app.core.pagination import Page, PageDep, paginate
-from app.ingest import connections, roots
+from app.ingest import connections, roots, service
 from app.ingest.schemas import (
     ConnectionCreate,
     ConnectionOut,
@@ -114,8 +114,7 @@ def _queue_upload(database: Database, clerk: Principal, received: Upload) -> Job
 @router.get("/jobs", response_model=Page[JobOut])
 def list_jobs(principal: ClerkUser, session: ReadSessionDep, page: PageDep) -> Page[JobOut]:
     known = roots.listing(session)
-    return paginate(session, select(IngestJob).order_by(IngestJob.created_at.desc()), page,
-                    lambda job: job_out(job, principal, known))
+    return paginate(session, service.listing(), page, lambda job: job_out(job, principal, known))
 
 
 @router.get("/jobs/{job_id}", response_model=JobOut)

@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from app.auth.deps import AdminUser
 from app.core import jobs
 from app.core.deps import ReadSessionDep, SessionDep
 from app.core.pagination import Page, PageDep, paginate
+from app.jobs import service
 from app.jobs.schemas import BackgroundJobOut
 from app.models import Job, JobState
 
@@ -30,12 +30,7 @@ def list_jobs(admin: AdminUser, session: ReadSessionDep, page: PageDep,
               kind: Annotated[str | None, Query(max_length=100)] = None,
               ) -> Page[BackgroundJobOut]:
     """Background jobs, newest first; `status=dead` lists those that failed their last attempt."""
-    query = select(Job).order_by(Job.created_at.desc(), Job.id)
-    if status is not None:
-        query = query.where(Job.status == status)
-    if kind is not None:
-        query = query.where(Job.kind == kind)
-    return paginate(session, query, page, job_out)
+    return paginate(session, service.listing(status, kind), page, job_out)
 
 
 @router.post("/{job_id}/retry", response_model=BackgroundJobOut)

@@ -13,6 +13,7 @@ from app.core.errors import NotFound
 from app.core.hashing import sha256
 from app.letters import isolation
 from app.letters.context import sample_contexts
+from app.letters.render import Rendered
 from app.models import LetterKind, LetterTemplate, LetterTemplateVersion
 
 
@@ -76,3 +77,19 @@ def save_version(session: Session, actor: Actor, template_id: uuid.UUID, subject
     audit.record(session, actor, "letter_template.edit", "letter_template", found.id,
                  before=_snapshot(current), after=_snapshot(version), kind=found.kind)
     return version
+
+
+def preview(subject: str, body: str, city_name: str) -> Rendered:
+    """Wording checked as a save would check it (400 naming the line), then filled with the
+    first sample context, so an editor sees the letter before saving it. Nothing is stored."""
+    isolation.run("check", subject, body, sample_contexts(city_name))
+    rendered: list[Rendered] = isolation.run("render_all", subject, body,
+                                             sample_contexts(city_name)[:1])
+    return rendered[0]
+
+
+def preview_pdf(subject: str, body: str, city_name: str) -> bytes:
+    """The same preview drawn as the PDF a requester would receive."""
+    isolation.run("check", subject, body, sample_contexts(city_name))
+    _, _, pdf = isolation.run("draw", subject, body, sample_contexts(city_name)[0])
+    return bytes(pdf)

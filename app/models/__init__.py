@@ -37,6 +37,7 @@ from app.models.letter import Letter, LetterKind, LetterTemplate, LetterTemplate
 from app.models.mail import MailStatus, OutboxMessage
 from app.models.person import Person, PersonCustodian, PersonEmail, PersonStatus
 from app.models.portal import RequestLink
+from app.models.public_text import PublicText, PublicTextKey
 from app.models.request import (
     Channel,
     RecordsRequest,
@@ -60,7 +61,7 @@ __all__ = [
     "IngestRoot", "Job", "JobState", "JobStatus", "Letter", "LetterKind", "LetterTemplate",
     "LetterTemplateVersion", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
     "OutboxMessage", "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail",
-    "PersonStatus", "PurgedDocument", "RecordsRequest", "RequesterCategory",
+    "PersonStatus", "PublicText", "PublicTextKey", "PurgedDocument", "RecordsRequest", "RequesterCategory",
     "RequestEvent", "RequestLink", "RequestStatus", "RetentionRun", "RetentionSchedule",
     "ReviewSetItem", "ReviewTag", "ReviewTagName",
     "Role", "SavedSearch", "Schedule", "SignInFailure", "StaffSession", "TextStatus", "TimeEntry", "User",

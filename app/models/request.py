@@ -25,6 +25,7 @@ class Channel(enum.StrEnum):
     mail = "mail"
     phone = "phone"
     in_person = "in_person"
+    portal = "portal"  # the public portal's form (/portal/requests/new)
 
 
 class RequestStatus(enum.StrEnum):

@@ -2,8 +2,9 @@
 link, or a custodian's link to acknowledge a legal hold).
 
 Every log record made in the process (uvicorn's access log, our own loggers, any
-library's) has `/portal/<token>` replaced by `/portal/[redacted]` in its message and
-arguments, as the record is made: before any filter, handler or formatter sees it.
+library's) has `/portal/<token>` (and `/portal/track/<token>`) replaced by
+`/portal/[redacted]` in its message and arguments, as the record is made: before any
+filter, handler or formatter sees it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ import logging
 import re
 from typing import Any
 
-# /portal/<token>... and /portal/acknowledgements/<token> (a legal-hold custodian's link)
-_TOKEN_IN_PATH = re.compile(r"(/portal/(?:acknowledgements/)?)[^/?#\s\"']+")
+# /api/v1/portal/<token>..., /api/v1/portal/acknowledgements/<token> (a legal-hold
+# custodian's link) and the portal page /portal/track/<token>...; the portal's other pages
+# (/portal/requests/new, /portal/language) have no token and are left readable.
+_TOKEN_IN_PATH = re.compile(r"(/portal/(?:acknowledgements/|track/)?)"
+                            r"(?!(?:requests|language|track|acknowledgements)(?:[/?#\s\"']|$))"
+                            r"[^/?#\s\"']+")
 REDACTED = r"\1[redacted]"
 
 

@@ -5,21 +5,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
-from sqlalchemy.orm import Session
 
 from app.auth.deps import PUBLIC, ClerkUser
-from app.core import audit
-from app.core.audit import Actor
 from app.core.blobs import BlobStore
-from app.core.clock import clock_of
-from app.core.deps import ReadSessionDep, SessionDep, SettingsDep, client_address, request_id
+from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep, paginate
-from app.core.settings import Settings
-from app.letters import service as letters
-from app.models import RecordsRequest, RequestLink
+from app.models import RequestLink
 from app.portal import service
 from app.portal.schemas import LinkIssued, LinkOut, PortalLetter, PortalRequest
-from app.portal.throttle import opened
+from app.portal.throttle import open_link
 from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["portal"])
@@ -53,21 +47,11 @@ def revoke_link(request_id: uuid.UUID, link_id: uuid.UUID, clerk: ClerkUser, ses
     return link_out(service.revoke_link(session, clerk.actor, request_id, link_id))
 
 
-def _open(request: Request, session: Session, settings: Settings,
-          token: str) -> tuple[RequestLink, RecordsRequest, Actor]:
-    """The link a token opens, unless this address has guessed too often."""
-    link, found = opened(request, settings, clock_of(session).now(),
-                         lambda: service.by_token(session, token))
-    return link, found, Actor(f"requester link {link.id}", client_address(request),
-                              request_id(request))
-
-
 @router.get("/portal/{token}", response_model=PortalRequest, openapi_extra=PUBLIC, responses=NOT_FOUND)
 def portal(token: str, request: Request, session: ReadSessionDep, settings: SettingsDep) -> PortalRequest:
     """The requester's page: the request's number, status, due dates and letters. No account."""
-    link, found, actor = _open(request, session, settings, token)
-    sent = session.scalars(letters.letters_of(found.id))
-    audit.record(session, actor, "portal.view", "records_request", found.id, link_id=link.id)
+    link, found, actor = open_link(request, session, settings, token)
+    sent = service.view(session, actor, link, found)
     return PortalRequest(
         number=found.number, status=found.status.value, received_at=found.received_at,
         due_date=found.due_date, extended_due_date=found.extended_due_date,
@@ -83,9 +67,7 @@ def portal(token: str, request: Request, session: ReadSessionDep, settings: Sett
 def portal_letter(token: str, letter_id: uuid.UUID, request: Request, session: ReadSessionDep,
                   settings: SettingsDep) -> FileResponse:
     """One of the request's letters, as PDF."""
-    link, found, actor = _open(request, session, settings, token)
-    letter = letters.letter(session, found.id, letter_id)
-    audit.record(session, actor, "portal.letter_download", "letter", letter.id, link_id=link.id,
-                 sha256=letter.pdf_sha256)
+    link, found, actor = open_link(request, session, settings, token)
+    letter = service.letter_download(session, actor, link, found, letter_id)
     return FileResponse(BlobStore(settings.natives_dir).path(letter.pdf_sha256), media_type="application/pdf",
                         filename=f"{found.number}-{letter.kind.value}.pdf", content_disposition_type="inline")

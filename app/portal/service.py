@@ -14,7 +14,8 @@ from app.core.audit import Actor
 from app.core.clock import clock_of
 from app.core.errors import Conflict, NotFound
 from app.core.hashing import sha256
-from app.models import RecordsRequest, RequestLink
+from app.letters import service as letters
+from app.models import Letter, RecordsRequest, RequestLink
 from app.requests.lookup import records_request
 
 NO_LINK = "No such link."  # the same words for unknown, revoked and malformed tokens
@@ -59,3 +60,19 @@ def by_token(session: Session, token: str) -> tuple[RequestLink, RecordsRequest]
     if link is None or link.revoked_at is not None:
         raise NotFound(NO_LINK)
     return link, session.get_one(RecordsRequest, link.request_id)
+
+
+def view(session: Session, actor: Actor, link: RequestLink, request: RecordsRequest) -> list[Letter]:
+    """The request's letters, as its requester opens the link (audited as a view)."""
+    sent = list(session.scalars(letters.letters_of(request.id)))
+    audit.record(session, actor, "portal.view", "records_request", request.id, link_id=link.id)
+    return sent
+
+
+def letter_download(session: Session, actor: Actor, link: RequestLink, request: RecordsRequest,
+                    letter_id: uuid.UUID) -> Letter:
+    """One of the request's letters, as its requester downloads it (audited)."""
+    letter = letters.letter(session, request.id, letter_id)
+    audit.record(session, actor, "portal.letter_download", "letter", letter.id, link_id=link.id,
+                 sha256=letter.pdf_sha256)
+    return letter

@@ -16,10 +16,15 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 
-from app.core.deps import client_address
+from app.core.audit import Actor
+from app.core.clock import clock_of
+from app.core.deps import client_address, request_id
 from app.core.errors import NotFound, TooManyRequests
 from app.core.settings import Settings
+from app.models import RecordsRequest, RequestLink
+from app.portal import service
 
 T = TypeVar("T")
 
@@ -63,6 +68,16 @@ def misses_of(request: Request, settings: Settings) -> Misses:
     return misses
 
 
+def open_link(request: Request, session: Session, settings: Settings,
+              token: str) -> tuple[RequestLink, RecordsRequest, Actor]:
+    """The link a token opens, its request, and the requester who follows it (for the audit),
+    unless this address has guessed too often: the API's portal and the portal's pages."""
+    link, found = opened(request, settings, clock_of(session).now(),
+                         lambda: service.by_token(session, token))
+    return link, found, Actor(f"requester link {link.id}", client_address(request),
+                              request_id(request))
+
+
 def opened(request: Request, settings: Settings, now: datetime, find: Callable[[], T]) -> T:
     """What a secret link opens (`find()`), unless its address guessed too many unknown
     links lately (429); a link `find` does not know (NotFound) counts as a guess."""
@@ -75,3 +90,29 @@ def opened(request: Request, settings: Settings, now: datetime, find: Callable[[
     except NotFound:
         misses.miss(address, now)
         raise
+
+
+# Requests submitted through the portal's form, per address: a person sends a few, a robot
+# many. Counted in this process's memory like the misses above (N processes, N times as many).
+SUBMISSIONS_PER_ADDRESS = 5
+SUBMISSION_WINDOW = timedelta(hours=1)
+
+
+def submissions_of(request: Request) -> Misses:
+    """This process's count of portal submissions per address."""
+    counted: Misses | None = getattr(request.app.state, "portal_submissions", None)
+    if counted is None:
+        counted = request.app.state.portal_submissions = Misses(SUBMISSIONS_PER_ADDRESS, SUBMISSION_WINDOW)
+    return counted
+
+
+def refuse_if_too_many(request: Request, now: datetime) -> None:
+    """429 when this address sent too many requests lately (a form with mistakes is not one)."""
+    wait = submissions_of(request).retry_after(client_address(request), now)
+    if wait is not None:
+        raise TooManyRequests("Too many requests sent from this address; try again later.", wait)
+
+
+def count_submission(request: Request, now: datetime) -> None:
+    """One more request (or robot's form) sent from this address."""
+    submissions_of(request).miss(client_address(request), now)

@@ -14,7 +14,7 @@ from app.auth.deps import AdminUser, ClerkUser, RequestReader
 from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep, paginate
 from app.core.settings import Settings
-from app.models import CityClosure, ClockRuleSet, RecordsRequest, RequestEvent, RequestStatus
+from app.models import RecordsRequest, RequestEvent, RequestStatus
 from app.requests import reports, rules, service, timing
 from app.requests.calendar import legal_holidays
 from app.requests.lookup import records_request
@@ -158,8 +158,7 @@ def request_clock(request_id: uuid.UUID, _: RequestReader, session: ReadSessionD
 
 @router.get("/clock/rule-sets", response_model=list[RuleSetOut])
 def list_rule_sets(_: RequestReader, session: ReadSessionDep) -> list[RuleSetOut]:
-    rows = session.scalars(select(ClockRuleSet).order_by(ClockRuleSet.effective_from))
-    return [RuleSetOut.model_validate(row) for row in rows]
+    return [RuleSetOut.model_validate(row) for row in rules.rule_sets(session)]
 
 
 @router.post("/clock/rule-sets", response_model=RuleSetOut, status_code=201)
@@ -173,8 +172,7 @@ def add_rule_set(body: RuleSetIn, admin: AdminUser, session: SessionDep,
 
 @router.get("/clock/closures", response_model=list[ClosureOut])
 def list_closures(_: RequestReader, session: ReadSessionDep) -> list[ClosureOut]:
-    rows = session.scalars(select(CityClosure).order_by(CityClosure.day))
-    return [ClosureOut.model_validate(row) for row in rows]
+    return [ClosureOut.model_validate(row) for row in rules.closures(session)]
 
 
 @router.post("/clock/closures", response_model=ClosureChange, status_code=201)

@@ -25,6 +25,16 @@ from app.requests.schemas import ClosureOut, Retimed, RuleSetIn, RuleSetOut
 from app.requests.service import RUNNING, save
 
 
+def rule_sets(session: Session) -> list[ClockRuleSet]:
+    """Every rule set, oldest first; each governs requests received from its date on."""
+    return list(session.scalars(select(ClockRuleSet).order_by(ClockRuleSet.effective_from)))
+
+
+def closures(session: Session) -> list[CityClosure]:
+    """Every day the city has closed, in date order."""
+    return list(session.scalars(select(CityClosure).order_by(CityClosure.day)))
+
+
 def add_rule_set(session: Session, actor: Actor, body: RuleSetIn, zone: ZoneInfo) -> ClockRuleSet:
     today = clock_of(session).now().astimezone(zone).date()
     if body.effective_from <= today:

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -59,6 +59,15 @@ def usable(session: Session, code: str, on: date) -> Citation:
         raise RetiredCitation(f"Citation {code} is not in force on {on.isoformat()}.",
                               citation=code)
     return citation
+
+
+def by_code() -> Select[Citation]:
+    """Every citation, in force or not, by code (the query, for paging)."""
+    return select(Citation).order_by(Citation.code)
+
+
+def every(session: Session) -> list[Citation]:
+    return list(session.scalars(by_code()))
 
 
 def get(session: Session, citation_id: uuid.UUID) -> Citation:

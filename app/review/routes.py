@@ -7,12 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from app.auth.deps import AdminUser, ClerkUser, RequestReader, ReviewerUser
 from app.core.deps import EngineDep, ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep, paginate
-from app.models import Citation, ReviewTagName
+from app.models import ReviewTagName
 from app.requests.lookup import records_request
 from app.review import citations, service, tags
 from app.review.schemas import (
@@ -98,7 +97,7 @@ def list_citations(_: RequestReader, session: ReadSessionDep, settings: Settings
                    page: PageDep) -> Page[CitationOut]:
     """The grounds to withhold reviewers may cite, in force or not (see in_force)."""
     today = citations.today(session, settings)
-    return paginate(session, select(Citation).order_by(Citation.code), page,
+    return paginate(session, citations.by_code(), page,
                     lambda c: citations.show(c, today))
 
 

@@ -12,8 +12,6 @@ from alembic import op
 
 import app.models.base
 
-
-
 revision: str = '0015_staff_sessions'
 down_revision: str | None = '0014_retention'
 branch_labels: str | Sequence[str] | None = None

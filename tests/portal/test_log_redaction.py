@@ -60,6 +60,8 @@ def test_the_access_log_of_a_real_server_redacts_the_token(
         base = f"http://127.0.0.1:{port}/api/v1/portal"
         with urllib.request.urlopen(f"{base}/{token}", timeout=30) as answer:
             assert answer.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/portal/track/{token}", timeout=30) as answer:
+            assert answer.status == 200  # the portal's tracking page, behind the same link
         for url, status in ((f"{base}/{token}x", 404), (f"{base}/{token}?x=1", 400)):
             try:
                 urllib.request.urlopen(url, timeout=30)
@@ -71,6 +73,7 @@ def test_the_access_log_of_a_real_server_redacts_the_token(
     assert "GET /api/v1/portal/[redacted] HTTP/1.1\" 200" in output, output
     assert "GET /api/v1/portal/[redacted] HTTP/1.1\" 404" in output, output
     assert "GET /api/v1/portal/[redacted]?x=1 HTTP/1.1\" 400" in output, output
+    assert "GET /portal/track/[redacted] HTTP/1.1\" 200" in output, output
     assert token not in output and token[:20] not in output
 
 
@@ -83,3 +86,17 @@ def test_our_own_log_records_are_redacted_as_they_are_made(caplog: pytest.LogCap
         logging.getLogger("anything").info("seen /api/v1/portal/s3cret-Token_value")
     assert "s3cret" not in caplog.text
     assert "/api/v1/portal/[redacted]/letters/1.pdf" in caplog.text
+
+
+@pytest.mark.parametrize(("logged", "kept"), [
+    ("GET /portal/track/s3cret-Token_value HTTP/1.1", "GET /portal/track/[redacted] HTTP/1.1"),
+    ("/portal/track/s3cret-Token_value/letters/1.pdf", "/portal/track/[redacted]/letters/1.pdf"),
+    ("'/portal/track/s3cret-Token_value'", "'/portal/track/[redacted]'"),
+    ("/api/v1/portal/acknowledgements/s3cret-Token_value", "/api/v1/portal/acknowledgements/[redacted]"),
+    # the portal's pages without a token stay readable
+    ("POST /portal/requests/new HTTP/1.1", "POST /portal/requests/new HTTP/1.1"),
+    ("POST /portal/language HTTP/1.1", "POST /portal/language HTTP/1.1"),
+    ("GET /portal HTTP/1.1", "GET /portal HTTP/1.1"),
+])
+def test_portal_page_paths_are_redacted_where_they_carry_a_token(logged: str, kept: str) -> None:
+    assert logs.redact(logged) == kept

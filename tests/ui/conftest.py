@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
@@ -93,3 +94,17 @@ def actions(database: Database) -> list[str]:
 
 def as_json(page: Page) -> object:
     return json.loads(page.inner_text("body"))
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page's forms carry."""
+    return html.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+def signed_in_client(client: TestClient, user: User, password: str = TEST_PASSWORD) -> TestClient:
+    """`client` signed in through the sign-in form (its cookies now hold the session)."""
+    answer = client.post("/sign-in", data={"username": user.username, "password": password,
+                                           "csrf_token": csrf_of(client.get("/sign-in").text)},
+                         follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    return client

@@ -4,27 +4,20 @@ the idle time-out, the API's lock-outs, CSRF on every form, and the audit trail.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 
 from app.core.clock import FrozenClock
 from app.core.db import Database
+from app.core.settings import Settings
+from app.main import create_app
 from app.models import Role, User
-from tests.conftest import TEST_PASSWORD, MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
+from tests.conftest import TEST_CREDENTIALS_KEY, TEST_PASSWORD, TEST_SECRET, MakeUser
+from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, screenshot, signed_in_client
 
 pytestmark = EMBEDDED
-
-
-def _signed_in(api: TestClient, user: User) -> TestClient:
-    page = api.get("/sign-in")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    answer = api.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
-                                        "csrf_token": token, "next": "/dashboard"},
-                      follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return api
 
 
 def test_signed_out_visitor_is_sent_to_sign_in(api: TestClient) -> None:
@@ -40,7 +33,7 @@ def test_session_cookie_flags_and_page_policy(api: TestClient, make_user: MakeUs
     page = api.get("/sign-in")
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "'unsafe-inline'" not in page.headers["content-security-policy"]
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_of(page.text)
     answer = api.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
                                         "csrf_token": token}, follow_redirects=False)
     cookie = next(v for k, v in answer.headers.multi_items()
@@ -49,11 +42,28 @@ def test_session_cookie_flags_and_page_policy(api: TestClient, make_user: MakeUs
     assert "Secure" not in cookie  # test mode; production adds it (test below)
 
 
+def test_production_cookies_are_secure(tmp_path: Path, make_user: MakeUser,
+                                       database_url: str) -> None:
+    user = make_user(Role.clerk)
+    settings = Settings(env="production", data_dir=tmp_path, secret_key=TEST_SECRET,
+                        credentials_key=TEST_CREDENTIALS_KEY, database_url=database_url,
+                        in_process_worker=False)
+    with TestClient(create_app(settings), base_url="https://custodia.test") as client:
+        page = client.get("/sign-in")
+        assert "Secure" in page.headers["set-cookie"]  # the CSRF seed
+        answer = client.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
+                                               "csrf_token": csrf_of(page.text)},
+                             follow_redirects=False)
+    cookie = next(v for k, v in answer.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("custodia_session="))
+    assert "Secure" in cookie and "HttpOnly" in cookie
+
+
 def test_next_never_leaves_the_site(api: TestClient, make_user: MakeUser) -> None:
     user = make_user(Role.clerk)
     page = api.get("/sign-in?next=//evil.example/x")
     assert 'value="/dashboard"' in page.text and "evil.example" not in page.text
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_of(page.text)
     for hostile in ("https://evil.example/", "//evil.example", "/\\evil.example", "javascript:x"):
         answer = api.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
                                             "csrf_token": token, "next": hostile},
@@ -79,7 +89,7 @@ def test_wrong_password_keeps_username_and_is_audited(api: TestClient, make_user
                                                       database: Database) -> None:
     user = make_user(Role.clerk)
     page = api.get("/sign-in")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_of(page.text)
     answer = api.post("/sign-in", data={"username": user.username, "password": "nope",
                                         "csrf_token": token})
     assert answer.status_code == 401
@@ -90,7 +100,7 @@ def test_wrong_password_keeps_username_and_is_audited(api: TestClient, make_user
 def test_lockout_is_the_apis(api: TestClient, make_user: MakeUser) -> None:
     user = make_user(Role.clerk)
     page = api.get("/sign-in")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_of(page.text)
     for _ in range(5):
         api.post("/sign-in", data={"username": user.username, "password": "nope",
                                    "csrf_token": token})
@@ -104,7 +114,7 @@ def test_lockout_is_the_apis(api: TestClient, make_user: MakeUser) -> None:
 
 def test_idle_session_is_signed_out(api: TestClient, make_user: MakeUser, clock: FrozenClock,
                                     database: Database) -> None:
-    _signed_in(api, make_user(Role.clerk))
+    signed_in_client(api, make_user(Role.clerk))
     assert api.get("/dashboard", follow_redirects=False).status_code == 200
     clock.advance(minutes=29)
     assert api.get("/dashboard", follow_redirects=False).status_code == 200
@@ -118,10 +128,10 @@ def test_idle_session_is_signed_out(api: TestClient, make_user: MakeUser, clock:
 
 def test_sign_out_ends_the_session(api: TestClient, make_user: MakeUser,
                                    database: Database) -> None:
-    _signed_in(api, make_user(Role.clerk))
+    signed_in_client(api, make_user(Role.clerk))
     cookie = api.cookies["custodia_session"]
     page = api.get("/dashboard")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_of(page.text)
     assert api.post("/sign-out", data={"csrf_token": token},
                     follow_redirects=False).status_code == 303
     api.cookies.set("custodia_session", cookie)  # a copy of the cookie opens nothing now
