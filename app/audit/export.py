@@ -6,8 +6,16 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict
 
-from app.core.audit import canonical_json
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from app.audit import service
+from app.audit.schemas import ExportFormat
+from app.core import audit
+from app.core.audit import Actor, canonical_json
+from app.core.db import Database
 from app.models import AuditEntry
 
 COLUMNS = [
@@ -39,3 +47,20 @@ def csv_lines(entries: Iterable[AuditEntry]) -> Iterator[str]:
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
+
+
+def download(session: Session, database: Database, actor: Actor, where: service.AuditFilter,
+             format: ExportFormat) -> StreamingResponse:
+    """The filtered trail as a file to save (the API's export and the audit page's): who
+    exported what is itself audited, in `session`; the rows stream from a read of their own."""
+    audit.record(session, actor, "audit.export", "audit", "trail", format=format,
+                 filter=asdict(where))
+
+    def rows() -> Iterator[str]:
+        with database.reading() as reader:
+            writer = jsonl if format == "jsonl" else csv_lines
+            yield from writer(service.stream(reader, where))
+
+    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+    return StreamingResponse(rows(), media_type=media, headers={
+        "Content-Disposition": f'attachment; filename="custodia-audit.{format}"'})

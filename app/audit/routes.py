@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
@@ -8,17 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BeforeValidator
-from sqlalchemy import select
 
 from app.audit import export, service
 from app.audit.schemas import AuditEntryOut, ExportFormat, VerdictOut
 from app.auth.deps import AuditorUser
-from app.core import audit
 from app.core.deps import DatabaseDep, ReadSessionDep
 from app.core.errors import BadRequest
 from app.core.pagination import Page, PageDep, paginate
 from app.core.payload import Text
-from app.models import AuditEntry
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -58,8 +54,7 @@ FilterDep = Annotated[service.AuditFilter, Depends(audit_filter)]
 def list_entries(
     _: AuditorUser, session: ReadSessionDep, where: FilterDep, page: PageDep
 ) -> Page[AuditEntryOut]:
-    query = where.apply(select(AuditEntry)).order_by(AuditEntry.seq)
-    return paginate(session, query, page,
+    return paginate(session, service.listed(where), page,
                     lambda e: AuditEntryOut.model_validate(e, from_attributes=True))
 
 
@@ -73,23 +68,10 @@ def export_entries(
     format: ExportFormat = "jsonl",
 ) -> StreamingResponse:
     """The trail as JSON lines or CSV; who exported what is itself audited."""
-    audit.record(session, auditor.actor, "audit.export", "audit", "trail",
-                   format=format, filter=asdict(where))
-
-    def rows() -> Iterator[str]:
-        with database.reading() as reader:
-            writer = export.jsonl if format == "jsonl" else export.csv_lines
-            yield from writer(service.stream(reader, where))
-
-    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
-    filename = f"custodia-audit.{format}"
-    return StreamingResponse(
-        rows(), media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return export.download(session, database, auditor.actor, where, format)
 
 
 @router.get("/verify", response_model=VerdictOut)
-def verify(_: AuditorUser, session: ReadSessionDep) -> VerdictOut:
+def verify(auditor: AuditorUser, session: ReadSessionDep) -> VerdictOut:
     """Recompute the hash chain and name the first broken entry, if any."""
-    return VerdictOut(**asdict(service.verify(session)))
+    return VerdictOut(**asdict(service.verify(session, auditor.actor)))

@@ -11,6 +11,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.audit.chain import Verdict, verify_chain
+from app.core import audit
+from app.core.audit import Actor
 from app.core.time import as_utc
 from app.models import AuditEntry
 
@@ -40,10 +42,22 @@ class AuditFilter:
         return query
 
 
+def listed(where: AuditFilter, *, newest_first: bool = False) -> Select[Any]:
+    """The entries `where` lets through, in chain order (or newest first), for paginate."""
+    query = where.apply(select(AuditEntry))
+    return query.order_by(AuditEntry.seq.desc() if newest_first else AuditEntry.seq)
+
+
 def stream(session: Session, where: AuditFilter) -> Iterator[AuditEntry]:
-    query = where.apply(select(AuditEntry)).order_by(AuditEntry.seq)
-    yield from session.scalars(query.execution_options(yield_per=1000))
+    yield from session.scalars(listed(where).execution_options(yield_per=1000))
 
 
-def verify(session: Session) -> Verdict:
-    return verify_chain(stream(session, AuditFilter()))
+def verify(session: Session, actor: Actor | None = None) -> Verdict:
+    """Recompute the chain; a person's verification (`actor`) is itself audited, with its
+    verdict (the CLI's, run on the server, is not)."""
+    verdict = verify_chain(stream(session, AuditFilter()))
+    if actor is not None:
+        audit.record(session, actor, "audit.verify", "audit", "trail", intact=verdict.intact,
+                     entries_checked=verdict.entries_checked, head_seq=verdict.head_seq,
+                     first_broken_seq=verdict.first_broken_seq)
+    return verdict

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from sqlalchemy import select
 
 from app.auth import service, throttle
 from app.auth.deps import PUBLIC, AdminUser, AnyUser, actor_for
@@ -19,9 +18,8 @@ from app.auth.schemas import (
     UserCreate,
     UserOut,
 )
-from app.core.clock import clock_of
 from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep, SigningKeyDep
-from app.core.errors import NotFound, TooManyRequests, Unauthorized
+from app.core.errors import TooManyRequests, Unauthorized
 from app.core.pagination import Page, PageDep, paginate
 from app.core.payload import Text
 from app.models import ApiToken, Lockout, User
@@ -82,7 +80,7 @@ def who_am_i(principal: AnyUser) -> Me:
 
 @router.get("/users", response_model=Page[UserOut])
 def list_users(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[UserOut]:
-    return paginate(session, select(User).order_by(User.username), page, user_out)
+    return paginate(session, service.users_listed(), page, user_out)
 
 
 @router.post("/users", response_model=UserOut, status_code=201)
@@ -96,18 +94,15 @@ def create_user(body: UserCreate, admin: AdminUser, session: SessionDep) -> User
 @router.post("/auth/api-tokens", response_model=ApiTokenIssued, status_code=201)
 def create_api_token(body: ApiTokenCreate, admin: AdminUser, session: SessionDep) -> ApiTokenOut:
     """Issue a long-lived token for a city system; the secret is in this answer only."""
-    user = service.find_user(session, body.username)
-    if user is None:
-        raise NotFound(f"No user named {body.username!r}.")
-    api_token, secret = service.create_api_token(
-        session, admin.actor, user, body.name, body.lifetime_days
+    api_token, secret = service.issue_api_token(
+        session, admin.actor, body.username, body.name, body.lifetime_days
     )
     return token_out(api_token, secret)
 
 
 @router.get("/auth/api-tokens", response_model=Page[ApiTokenOut])
 def list_api_tokens(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[ApiTokenOut]:
-    return paginate(session, select(ApiToken).order_by(ApiToken.created_at), page, token_out)
+    return paginate(session, service.api_tokens_listed(), page, token_out)
 
 
 @router.delete("/auth/api-tokens/{token_id}", response_model=ApiTokenOut)
@@ -118,9 +113,7 @@ def revoke_api_token(token_id: uuid.UUID, admin: AdminUser, session: SessionDep)
 @router.get("/auth/lockouts", response_model=Page[LockoutOut])
 def list_lockouts(_: AdminUser, session: ReadSessionDep, page: PageDep) -> Page[LockoutOut]:
     """Usernames and client addresses that may not sign in now, newest first."""
-    active = select(Lockout).where(Lockout.active_at(clock_of(session).now()))
-    return paginate(session, active.order_by(Lockout.locked_at.desc(), Lockout.id), page,
-                    lockout_out)
+    return paginate(session, throttle.in_force(session), page, lockout_out)
 
 
 @router.delete("/auth/lockouts/{lockout_id}", response_model=LockoutOut)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from app.auth import credentials, throttle
@@ -27,6 +28,16 @@ def user_snapshot(user: User) -> dict[str, object]:
         "roles": sorted(user.roles),
         "is_active": user.is_active,
     }
+
+
+def users_listed() -> Select[Any]:
+    """Every user, by username (for paginate)."""
+    return select(User).order_by(User.username)
+
+
+def api_tokens_listed() -> Select[Any]:
+    """Every API token, revoked ones too, oldest first (for paginate)."""
+    return select(ApiToken).order_by(ApiToken.created_at)
 
 
 def find_user(session: Session, username: str) -> User | None:
@@ -124,6 +135,22 @@ def user_for_token(session: Session, key: SecretStr, token: str) -> tuple[User, 
     if user is None or not user.is_active:
         return None
     return user, via
+
+
+def user_by_id(session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No user with that id.")
+    return user
+
+
+def issue_api_token(session: Session, actor: Actor, username: str, name: str,
+                    lifetime_days: int | None) -> tuple[ApiToken, str]:
+    """A token for the user named `username` (404 if there is none); its secret once."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"No user named {username!r}.")
+    return create_api_token(session, actor, user, name, lifetime_days)
 
 
 def create_api_token(

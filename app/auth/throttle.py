@@ -12,8 +12,9 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -139,6 +140,12 @@ def _lock(
     return session.scalars(
         select(Lockout).where(Lockout.id == lockout_id).execution_options(populate_existing=True)
     ).one()
+
+
+def in_force(session: Session) -> Select[Any]:
+    """The lock-outs in force now, newest first (for paginate)."""
+    active = select(Lockout).where(Lockout.active_at(clock_of(session).now()))
+    return active.order_by(Lockout.locked_at.desc(), Lockout.id)
 
 
 def snapshot(lockout: Lockout) -> dict[str, object]:

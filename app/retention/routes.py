@@ -8,14 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from app.auth.deps import AdminUser, AuditorUser, ClerkUser
 from app.core.blobs import BlobStore
 from app.core.deps import EngineDep, ReadSessionDep, SessionDep, SettingsDep
-from app.core.errors import NotFound
 from app.core.pagination import Page, PageDep, paginate
-from app.models import RetentionRun
 from app.retention import service
 from app.retention.schemas import (
     FamilyClassIn,
@@ -75,8 +72,7 @@ def create_run(body: RunIn, admin: AdminUser, session: SessionDep, settings: Set
 @router.get("/retention/runs", response_model=Page[RunOut])
 def list_runs(_: AuditorUser, session: ReadSessionDep, page: PageDep) -> Page[RunOut]:
     """Purge runs, newest first."""
-    query = select(RetentionRun).order_by(RetentionRun.created_at.desc(), RetentionRun.id)
-    return paginate(session, query, page, RunOut.model_validate)
+    return paginate(session, service.runs_listed(), page, RunOut.model_validate)
 
 
 @router.get("/retention/runs/{run_id}/certificate", response_class=Response, responses={200: {
@@ -85,9 +81,7 @@ def list_runs(_: AuditorUser, session: ReadSessionDep, page: PageDep) -> Page[Ru
 def get_certificate(run_id: uuid.UUID, _: AuditorUser, session: ReadSessionDep,
                     settings: SettingsDep) -> Response:
     """The stored certificate, checked against its recorded SHA-256 (409 if it was altered)."""
-    found = session.get(RetentionRun, run_id)
-    if found is None:
-        raise NotFound("No retention run with that id.")
+    found = service.run_of(session, run_id)
     return Response(service.certificate_of(settings.data_dir, found),
                     media_type="application/json",
                     headers={"X-Content-SHA256": found.certificate_sha256})

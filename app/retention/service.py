@@ -21,7 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -262,6 +262,18 @@ def _finish(session: Session, actor: Actor, data_dir: Path, store: BlobStore,
     audit.record(session, actor, "retention.run", "retention_run", run_id, dry_run=dry_run,
                  reason=reason, certificate_sha256=digest, **counts)
     return RunResult(record, certificate)
+
+
+def runs_listed() -> Select[Any]:
+    """Purge runs, newest first (for paginate)."""
+    return select(RetentionRun).order_by(RetentionRun.created_at.desc(), RetentionRun.id)
+
+
+def run_of(session: Session, run_id: uuid.UUID) -> RetentionRun:
+    found = session.get(RetentionRun, run_id)
+    if found is None:
+        raise NotFound("No retention run with that id.")
+    return found
 
 
 def _write(target: Path, data: bytes) -> None:

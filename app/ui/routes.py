@@ -10,11 +10,16 @@ from app.portal import pages as portal_pages
 from app.portal import text_pages, tracking
 from app.ui import (
     acknowledgements,
+    admin,
     admin_citations,
     admin_fees,
+    admin_ingest,
     admin_letters,
     admin_notices,
+    admin_retention,
     admin_rules,
+    admin_users,
+    audit,
     csrf,
     dashboard,
     documents,
@@ -46,6 +51,12 @@ PAGES = [
     holds,
     hold_actions,
     people,
+    # the audit trail, and the admin index with who may sign in and where ingest reads
+    audit,
+    admin,
+    admin_users,
+    admin_ingest,
+    admin_retention,
     # the city's rules and texts
     admin_rules,
     admin_fees,

@@ -94,6 +94,19 @@ def test_verify_names_the_first_broken_entry(
     assert "changed" in broken["problem"]
 
 
+def test_who_verified_the_trail_and_its_verdict_are_audited(
+    client: TestClient, make_user: MakeUser, sign_in: Headers
+) -> None:
+    auditor_user = make_user(Role.auditor)
+    auditor = sign_in(auditor_user)
+    verdict = client.get("/api/v1/audit/verify", headers=auditor).json()
+    entries = client.get("/api/v1/audit", headers=auditor,
+                         params={"action": "audit.verify"}).json()["items"]
+    assert len(entries) == 1 and entries[0]["actor"] == auditor_user.username
+    assert entries[0]["details"]["intact"] is True
+    assert entries[0]["details"]["entries_checked"] == verdict["entries_checked"]
+
+
 def test_clerks_cannot_read_the_trail(
     client: TestClient, make_user: MakeUser, sign_in: Headers
 ) -> None:
