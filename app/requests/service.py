@@ -273,6 +273,7 @@ class Filters:
     overdue: bool | None = None
     due_soon: bool | None = None
     assigned_to: uuid.UUID | None = None
+    unassigned: bool = False  # only those nobody is assigned to
 
 
 def listing(session: Session, today: timing.Today, filters: Filters,
@@ -284,6 +285,8 @@ def listing(session: Session, today: timing.Today, filters: Filters,
         query = query.where(RecordsRequest.status.in_(filters.status))
     if filters.assigned_to:
         query = query.where(RecordsRequest.assigned_to_id == filters.assigned_to)
+    if filters.unassigned:
+        query = query.where(RecordsRequest.assigned_to_id.is_(None))
     ticking = (RecordsRequest.status.in_(RUNNING)
                & ((RecordsRequest.status != RequestStatus.awaiting_payment)
                   | RecordsRequest.paid_at.is_not(None)))

@@ -9,11 +9,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.core import jobs as queue
-from app.core.deps import DatabaseDep
+from app.core.deps import DatabaseDep, SettingsDep
 from app.core.pagination import PageParams, paginate
+from app.core.settings import Settings
+from app.holds import views as holds
 from app.ingest import service as ingest
 from app.jobs import service as jobs
-from app.models import JobState, Role
+from app.models import HoldStatus, JobState, Role
+from app.requests import service as requests
+from app.requests import timing
 from app.ui.deps import AdminStaff, ClerkStaff, Staff
 from app.ui.forms import attempt
 from app.ui.pages import may, redirect, render
@@ -31,9 +35,40 @@ def _ingest_jobs(database: DatabaseDep) -> dict[str, object]:
     return {"at_work": at_work, "recent": recent}
 
 
+def _my_requests(database: DatabaseDep, settings: Settings, principal: Staff) -> dict[str, object]:
+    """Running requests assigned to this person (and, for the clerk's office, those nobody
+    has yet), oldest deadline first, each with its flags and working days left."""
+    with database.reading() as session:
+        today = timing.Today(session, settings.zone)
+
+        def shown(filters: requests.Filters) -> list[dict[str, object]]:
+            found = requests.listing(session, today, filters, SHOWN)
+            return [{"case": case, "days_left": today.working_days_left(case),
+                     "due": timing.current_due(case), "due_soon": today.due_soon(case),
+                     "overdue": today.overdue(case)} for case in found.items]
+
+        running = sorted(requests.RUNNING)
+        mine = shown(requests.Filters(status=running, assigned_to=principal.user.id))
+        unassigned = shown(requests.Filters(status=running, unassigned=True)) \
+            if may(principal, Role.clerk, Role.admin) else None
+    return {"mine": mine, "unassigned": unassigned}
+
+
+def _holds_awaiting(database: DatabaseDep) -> list[dict[str, object]]:
+    """Issued holds some custodian has not acknowledged yet."""
+    with database.reading() as session:
+        issued = paginate(session, holds.listing(HoldStatus.active), SHOWN, lambda hold: hold)
+        counted = [(hold, *holds.acknowledged(session, hold)) for hold in issued.items]
+    return [{"hold": hold, "acknowledged": done, "asked": asked}
+            for hold, done, asked in counted if done < asked]
+
+
 @router.get("/dashboard")
-def dashboard(request: Request, principal: Staff, database: DatabaseDep) -> Response:
-    context: dict[str, object] = {}
+def dashboard(request: Request, principal: Staff, database: DatabaseDep,
+              settings: SettingsDep) -> Response:
+    context: dict[str, object] = {"requests": _my_requests(database, settings, principal)}
+    if may(principal, Role.attorney, Role.auditor, Role.admin):
+        context["holds"] = _holds_awaiting(database)
     if may(principal, Role.clerk, Role.admin):
         context["ingest"] = _ingest_jobs(database)
     if may(principal, Role.admin):

@@ -69,7 +69,7 @@ def new_request(request: Request, principal: ClerkStaff, database: DatabaseDep,
     return _intake_form(request, {
         "requester_name": "", "requester_email": "", "requester_organization": "",
         "requester_contact": "", "category": "general", "channel": "phone", "description": "",
-        "departments": "", "received_at": now.strftime("%Y-%m-%dT%H:%M")})
+        "departments": "", "received_at": now.strftime("%Y-%m-%dT%H:%M"), "mine": True})
 
 
 @router.post("/requests")
@@ -79,18 +79,21 @@ def create_request(
     requester_contact: Annotated[str, Form(max_length=2000)] = "", category: Short = "",
     channel: Short = "", description: Long = "", departments_: Annotated[
         str, Form(alias="departments", max_length=6000)] = "", received_at: Short = "",
+    mine: Annotated[bool, Form()] = False,
 ) -> Response:
     """Take in a request, parsed by the API's own schema; refused, the form comes back filled."""
     values = {"requester_name": requester_name, "requester_email": requester_email,
               "requester_organization": requester_organization,
               "requester_contact": requester_contact, "category": category,
               "channel": channel, "description": description, "departments": departments_,
-              "received_at": received_at}
+              "received_at": received_at, "mine": mine}
 
     def take_in(session: Any) -> Any:
-        body = parsed(RequestIn, {**values, "departments": departments(departments_),
+        fields = {name: value for name, value in values.items() if name != "mine"}
+        body = parsed(RequestIn, {**fields, "departments": departments(departments_),
                                   "received_at": moment(received_at, settings.zone,
-                                                        "received at")})
+                                                        "received at"),
+                                  "assigned_to_id": principal.user.id if mine else None})
         return service.create(session, principal.actor, body, settings.zone)
 
     outcome = attempt(database, take_in)

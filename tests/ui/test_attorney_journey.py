@@ -123,6 +123,11 @@ def test_attorney_issues_a_hold_and_sees_it_acknowledged(
     custodians = page.locator("#custodians")
     expect(custodians.get_by_text("waiting since")).to_be_visible()
     accessible(page)
+    # Her dashboard says who is still to acknowledge.
+    page.get_by_role("link", name="Dashboard").click()
+    awaiting = page.get_by_role("region", name="Holds awaiting acknowledgement")
+    expect(awaiting).to_contain_text("Reyes v. Springvale: 0 of 1 custodians acknowledged")
+    accessible(page)
 
     # The custodian opens the mailed link in a browser of their own and acknowledges.
     path = mailed_link(settings, database, smtp_outbox, hold_id, address)
@@ -137,8 +142,10 @@ def test_attorney_issues_a_hold_and_sees_it_acknowledged(
     accessible(custodian)
     custodian.context.close()
 
-    # The attorney reloads the hold's page: acknowledged, with the answer.
+    # The attorney's dashboard has nothing waiting now; the hold's page: acknowledged.
     page.reload()
+    expect(awaiting).to_contain_text("Every custodian of every issued hold has acknowledged")
+    page.goto(f"{live_server}/holds/{hold_id}")
     expect(custodians.get_by_text("acknowledged")).to_be_visible()
     expect(page.get_by_text("Signal, on my own phone")).to_be_visible()
     expect(page.get_by_text("1 of 1 custodians asked")).to_be_visible()

@@ -15,7 +15,7 @@ from app.core.db import Database
 from app.models import IngestJob, Job, JobState, JobStatus, Role, User
 from ingest import jobs as ingest_jobs
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot, signed_in_client
+from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, screenshot, signed_in_client
 
 pytestmark = EMBEDDED
 
@@ -96,3 +96,25 @@ def test_retrying_a_job_that_is_not_dead_changes_nothing(api: TestClient, make_u
     assert client.post("/dashboard/jobs/not-a-uuid/retry",
                        data={"csrf_token": token}).status_code == 400
     assert actions(database) == before
+
+
+def test_my_requests_and_those_nobody_has(api: TestClient, make_user: MakeUser,
+                                          database: Database) -> None:
+    clerk, other = make_user(Role.clerk), make_user(Role.clerk)
+    client = signed_in_client(api, clerk)
+    token = csrf_of(client.get("/requests/new").text)
+    base = {"requester_name": "Robin Reporter", "category": "general", "channel": "phone",
+            "description": "Budget e-mail", "csrf_token": token}
+    for name, mine in (("Mine Only", "true"), ("Nobody Yet", "")):
+        answer = client.post("/requests", data={**base, "requester_name": name,
+                                                **({"mine": mine} if mine else {})},
+                             follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+    page = client.get("/dashboard").text
+    mine, unassigned = page.split("Not yet assigned")
+    assert "Mine Only" in mine and "Nobody Yet" not in mine
+    assert "Nobody Yet" in unassigned
+    assert "<td>3</td>" in mine  # three working days left on the day it came in
+    api.cookies.clear()
+    theirs = signed_in_client(api, other).get("/dashboard").text
+    assert "No running request is assigned to you." in theirs

@@ -14,8 +14,7 @@ from app.core.db import Database
 from app.models import AuditEntry, PublicText, PublicTextKey, RecordsRequest, Role
 from app.portal.throttle import SUBMISSIONS_PER_ADDRESS
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED
-from tests.ui.test_sign_in import _signed_in
+from tests.ui.conftest import EMBEDDED, signed_in_client
 
 pytestmark = EMBEDDED
 
@@ -176,7 +175,7 @@ def test_guessing_links_is_throttled_like_the_api(api: TestClient, settings: obj
 
 
 def test_public_texts_are_an_admins_to_edit(api: TestClient, database: Database, make_user: MakeUser) -> None:
-    _signed_in(api, make_user(Role.clerk))
+    signed_in_client(api, make_user(Role.clerk))
     assert api.get("/admin/public-texts").status_code == 403
     token = csrf(api, "/portal")
     before = counts(database)
@@ -187,7 +186,7 @@ def test_public_texts_are_an_admins_to_edit(api: TestClient, database: Database,
 
 def test_an_admins_edit_is_audited_with_before_and_after(api: TestClient, database: Database,
                                                         make_user: MakeUser) -> None:
-    _signed_in(api, make_user(Role.admin))
+    signed_in_client(api, make_user(Role.admin))
     page = api.get("/admin/public-texts")
     token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
     values = {name: html.unescape(re.search(rf'name="{re.escape(name)}"[^>]*>([^<]*)</textarea>',

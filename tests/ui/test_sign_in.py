@@ -152,3 +152,20 @@ def test_sign_in_and_out_in_a_browser(page: Page, live_server: str, make_user: M
     screenshot(page, "sign-in-and-out")
     assert actions(database)[-3:] == ["auth.login", "auth.session_begin", "auth.logout"]
     assert foreign_requests == []
+
+
+def test_a_form_posted_without_its_token_is_refused_in_a_browser(
+        page: Page, live_server: str, make_user: MakeUser, sign_in: Callable[[User], Page],
+        database: Database) -> None:
+    sign_in(make_user(Role.clerk))
+    page.goto(f"{live_server}/requests/new")
+    page.get_by_label("Requester's name").fill("Robin Reporter")
+    page.get_by_label("Records asked for").fill("Budget e-mail")
+    before = actions(database)
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(i => i.remove())")
+    page.get_by_role("button", name="Take in the request").click()
+    expect(page.get_by_role("heading", name="403 · Forbidden")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Nothing was changed.")
+    accessible(page)
+    screenshot(page, "csrf-refused")
+    assert actions(database) == before  # no request, no audit entry
