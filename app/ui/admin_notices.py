@@ -15,7 +15,7 @@ from app.letters.render import Rendered
 from app.letters.text import html_to_text
 from app.models import NoticeKind
 from app.ui.admin_kit import form_of, template_field
-from app.ui.deps import AttorneyStaff
+from app.ui.deps import AttorneyStaff, HoldReaderStaff
 from app.ui.forms import attempt, parsed
 from app.ui.pages import redirect, render
 
@@ -35,7 +35,7 @@ def kind_of(value: str) -> NoticeKind:
 
 
 @router.get("")
-def notice_templates(request: Request, attorney: AttorneyStaff,
+def notice_templates(request: Request, reader: HoldReaderStaff,
                      database: DatabaseDep) -> Response:
     with database.reading() as session:
         found = [notices.current_template(session, kind) for kind in NoticeKind]
@@ -58,7 +58,7 @@ def _editor(request: Request, database: DatabaseDep, kind: NoticeKind, *,
 
 
 @router.get("/{kind}")
-def notice_template(kind: str, request: Request, attorney: AttorneyStaff,
+def notice_template(kind: str, request: Request, reader: HoldReaderStaff,
                     database: DatabaseDep) -> Response:
     return _editor(request, database, kind_of(kind))
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from app.core.db import Database
 from app.models import Role, User
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
+from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot, signed_in_client
 from tests.ui.settings_kit import audited, post, signed_in
 
 pytestmark = EMBEDDED
@@ -43,15 +43,17 @@ def test_letter_templates_are_the_apis_clerks_and_admins(api: TestClient,
                 {"subject_template": "x", "body_template": "y"}).status_code == 403
 
 
-def test_notice_templates_are_the_apis_attorneys_and_admins(api: TestClient,
-                                                           make_user: MakeUser) -> None:
+def test_notice_templates_are_the_apis_hold_readers_and_attorneys(api: TestClient,
+                                                                  make_user: MakeUser) -> None:
     signed_in(api, make_user(Role.clerk))
     for path in ("/admin/notice-templates", "/admin/notice-templates/notice"):
         answer = api.get(path)
         assert answer.status_code == 403
-        assert "This action needs one of these roles: attorney, admin." in answer.text
-    assert post(api, "/admin/notice-templates/notice",
-                {"subject_template": "x", "body_template": "y"}).status_code == 403
+        assert "This action needs one of these roles: attorney, auditor, admin." in answer.text
+    refused = post(api, "/admin/notice-templates/notice",
+                   {"subject_template": "x", "body_template": "y"})
+    assert refused.status_code == 403
+    assert "This action needs one of these roles: attorney, admin." in refused.text
 
 
 @pytest.mark.parametrize(("body", "says"), [
@@ -203,3 +205,18 @@ def test_template_pages_in_a_browser(page: Page, live_server: str, make_user: Ma
     accessible(page)
     screenshot(page, "admin-notice-template")
     assert actions(database).count("letter_template.edit") == 1
+
+
+def test_an_auditor_reads_the_notice_wording_but_cannot_change_it(
+        api: TestClient, make_user: MakeUser, database: Database) -> None:
+    client = signed_in_client(api, make_user(Role.auditor))
+    page = client.get("/admin/notice-templates/notice")
+    assert page.status_code == 200 and 'id="body-text"' in page.text
+    assert "Save as a new version" not in page.text
+    assert 'href="/admin/calendar"' not in page.text  # the sub-navigation shows what they may open
+    before = len(actions(database))
+    refused = client.post("/admin/notice-templates/notice", data={
+        "csrf_token": page.text.split('name="csrf_token" value="')[1].split('"')[0],
+        "subject_template": "x", "body_template": "y", "action": "save"})
+    assert refused.status_code == 403
+    assert len(actions(database)) == before
