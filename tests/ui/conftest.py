@@ -9,13 +9,16 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from app.core.db import Database
+from app.core.settings import Settings
 from app.models import AuditEntry, User
 from tests.conftest import REPO, TEST_PASSWORD, _missing
 
@@ -101,10 +104,27 @@ def csrf_of(html: str) -> str:
     return html.split('name="csrf_token" value="')[1].split('"')[0]
 
 
-def signed_in_client(client: TestClient, user: User, password: str = TEST_PASSWORD) -> TestClient:
-    """`client` signed in through the sign-in form (its cookies now hold the session)."""
+def page_token(client: TestClient, path: str) -> str:
+    """The CSRF token of the forms on the page at `path` (this client's seed cookie)."""
+    return csrf_of(client.get(path).text)
+
+
+def signed_in(client: TestClient, user: User, password: str = TEST_PASSWORD) -> str:
+    """Sign `user` in through the sign-in form: the client's cookies now hold the session;
+    the CSRF token its forms carry comes back."""
+    token = page_token(client, "/sign-in")
     answer = client.post("/sign-in", data={"username": user.username, "password": password,
-                                           "csrf_token": csrf_of(client.get("/sign-in").text)},
-                         follow_redirects=False)
+                                           "csrf_token": token}, follow_redirects=False)
     assert answer.status_code == 303, answer.text
-    return client
+    return token
+
+
+def mailing_through(settings: Settings, smtp_url: str, sender: str) -> Settings:
+    """`settings` with outbound mail through the shared test SMTP server, from `sender`."""
+    from tests.services.test_smtp import SMTP_PASSWORD, SMTP_USER
+
+    sink = urlsplit(smtp_url)
+    return settings.model_copy(update={
+        "smtp_host": sink.hostname, "smtp_port": sink.port, "smtp_starttls": False,
+        "smtp_username": SMTP_USER, "smtp_password": SecretStr(SMTP_PASSWORD),
+        "mail_from": sender})

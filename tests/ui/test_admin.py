@@ -12,8 +12,7 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.models import Role, User
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, actions
-from tests.ui.test_audit import csrf_of, signed_in
+from tests.ui.conftest import EMBEDDED, actions, csrf_of, signed_in
 
 pytestmark = EMBEDDED
 PASSWORD = "Imap-Secret-4417-zebra"

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from app.core.db import Database
 from app.models import Role, User
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
-from tests.ui.settings_kit import audited, post, signed_in
+from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot, signed_in
+from tests.ui.settings_kit import audited, post
 
 pytestmark = EMBEDDED
 RATES = {"hourly_rate": "41.37", "free_minutes": "60", "billing_increment_minutes": "15",

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from app.core.db import Database
 from app.models import Role, User
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
-from tests.ui.settings_kit import audited, post, signed_in
+from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot, signed_in
+from tests.ui.settings_kit import audited, post
 
 pytestmark = EMBEDDED
 PAGES = ["/admin/calendar", "/admin/rule-sets", "/admin/fee-schedules", "/admin/citations"]

@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 from app.core.db import Database
 from app.models import Role, User
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot, signed_in_client
-from tests.ui.settings_kit import audited, post, signed_in
+from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, screenshot, signed_in
+from tests.ui.settings_kit import audited, post
 
 pytestmark = EMBEDDED
 GOOD_BODY = "<p>Dear {{ requester_name }},</p>\n<p>We received request {{ request_number }}.</p>\n"
@@ -209,14 +209,15 @@ def test_template_pages_in_a_browser(page: Page, live_server: str, make_user: Ma
 
 def test_an_auditor_reads_the_notice_wording_but_cannot_change_it(
         api: TestClient, make_user: MakeUser, database: Database) -> None:
-    client = signed_in_client(api, make_user(Role.auditor))
+    signed_in(api, make_user(Role.auditor))
+    client = api
     page = client.get("/admin/notice-templates/notice")
     assert page.status_code == 200 and 'id="body-text"' in page.text
     assert "Save as a new version" not in page.text
     assert 'href="/admin/calendar"' not in page.text  # the sub-navigation shows what they may open
     before = len(actions(database))
     refused = client.post("/admin/notice-templates/notice", data={
-        "csrf_token": page.text.split('name="csrf_token" value="')[1].split('"')[0],
+        "csrf_token": csrf_of(page.text),
         "subject_template": "x", "body_template": "y", "action": "save"})
     assert refused.status_code == 403
     assert len(actions(database)) == before

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, expect
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from app import tasks
@@ -24,8 +23,8 @@ from app.core.settings import Settings
 from app.core.worker import work
 from app.models import OutboxMessage, Role, User
 from tests.conftest import LOOPBACK, MakeUser
-from tests.services.test_smtp import SMTP_PASSWORD, SMTP_USER, find_in_outbox, remove_from_outbox
-from tests.ui.conftest import EMBEDDED, WATCH_VIOLATIONS, accessible, screenshot, trail
+from tests.services.test_smtp import find_in_outbox, remove_from_outbox
+from tests.ui.conftest import EMBEDDED, WATCH_VIOLATIONS, accessible, mailing_through, screenshot, trail
 
 pytestmark = EMBEDDED
 LINK = re.compile(r"https?://\S+?(/portal/acknowledgements/[A-Za-z0-9_-]+)")
@@ -34,11 +33,7 @@ LINK = re.compile(r"https?://\S+?(/portal/acknowledgements/[A-Za-z0-9_-]+)")
 @pytest.fixture
 def settings(settings: Settings, smtp_url: str) -> Settings:
     """The app mails through the shared test SMTP server (the live server uses these)."""
-    sink = urlsplit(smtp_url)
-    return settings.model_copy(update={
-        "smtp_host": sink.hostname, "smtp_port": sink.port, "smtp_starttls": False,
-        "smtp_username": SMTP_USER, "smtp_password": SecretStr(SMTP_PASSWORD),
-        "mail_from": "holds@city.example.org"})
+    return mailing_through(settings, smtp_url, "holds@city.example.org")
 
 
 def fresh_page(browser: Browser) -> Page:

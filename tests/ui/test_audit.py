@@ -11,25 +11,16 @@ import json
 from fastapi.testclient import TestClient
 
 from app.core.db import Database
-from app.models import Role, User
+from app.models import Role
 from tests.audit.test_chain import behind_the_back
-from tests.conftest import TEST_PASSWORD, MakeUser
-from tests.ui.conftest import EMBEDDED, actions, trail
+from tests.conftest import MakeUser
+from tests.ui.conftest import EMBEDDED, actions, signed_in, trail
 
 pytestmark = EMBEDDED
 
 
-def csrf_of(html: str) -> str:
-    return html.split('name="csrf_token" value="')[1].split('"')[0]
 
 
-def signed_in(api: TestClient, user: User) -> str:
-    """Sign `user` in to `api` through the sign-in page; the page's CSRF token."""
-    token = csrf_of(api.get("/sign-in").text)
-    answer = api.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
-                                        "csrf_token": token}, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return token
 
 
 def test_trail_newest_first_filtered_and_paged(api: TestClient, make_user: MakeUser) -> None:

@@ -8,11 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
-from pydantic import SecretStr
 from sqlalchemy import select
 
 from app.core.audit import Actor
@@ -23,8 +21,8 @@ from app.core.worker import work
 from app.models import OutboxMessage, Role, User
 from tests.conftest import MakeUser
 from tests.requests.test_end_to_end import ingest_demo
-from tests.services.test_smtp import SMTP_PASSWORD, SMTP_USER, find_in_outbox, remove_from_outbox
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
+from tests.services.test_smtp import find_in_outbox, remove_from_outbox
+from tests.ui.conftest import EMBEDDED, accessible, actions, mailing_through, screenshot
 
 pytestmark = EMBEDDED
 
@@ -32,11 +30,7 @@ pytestmark = EMBEDDED
 @pytest.fixture
 def settings(settings: Settings, smtp_url: str) -> Settings:
     """The app's settings, its mail going to the test SMTP server."""
-    sink = urlsplit(smtp_url)
-    return settings.model_copy(update={
-        "smtp_host": sink.hostname, "smtp_port": sink.port, "smtp_starttls": False,
-        "smtp_username": SMTP_USER, "smtp_password": SecretStr(SMTP_PASSWORD),
-        "mail_from": "records@city.example.org"})
+    return mailing_through(settings, smtp_url, "records@city.example.org")
 
 
 def add_by_search(page: Page, query: str, number: str, request_id: str) -> None:

@@ -15,7 +15,7 @@ from app.core.db import Database
 from app.models import IngestJob, Job, JobState, JobStatus, Role, User
 from ingest import jobs as ingest_jobs
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, screenshot, signed_in_client
+from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, page_token, screenshot, signed_in
 
 pytestmark = EMBEDDED
 
@@ -61,7 +61,8 @@ def test_ingest_progress_updates_itself(page: Page, live_server: str, make_user:
 def test_each_role_sees_its_own_sections(api: TestClient, make_user: MakeUser,
                                          database: Database) -> None:
     _dead_job(database)
-    auditor = signed_in_client(api, make_user(Role.auditor)).get("/dashboard")
+    signed_in(api, make_user(Role.auditor))
+    auditor = api.get("/dashboard")
     assert auditor.status_code == 200
     assert "Ingest jobs" not in auditor.text and "Failed background jobs" not in auditor.text
     assert api.get("/dashboard/ingest").status_code == 403  # typed by hand: the API's rule
@@ -85,11 +86,12 @@ def test_an_admin_retries_a_dead_job(page: Page, live_server: str, make_user: Ma
 
 def test_retrying_a_job_that_is_not_dead_changes_nothing(api: TestClient, make_user: MakeUser,
                                                         database: Database) -> None:
-    client = signed_in_client(api, make_user(Role.admin))
+    signed_in(api, make_user(Role.admin))
+    client = api
     with database.transaction() as session:
         queued = queue.enqueue(session, "mail.send", {"message": "x"}).id
     before = actions(database)
-    token = client.get("/dashboard").text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = page_token(client, "/dashboard")
     for job_id in (queued, uuid.UUID(int=0)):
         answer = client.post(f"/dashboard/jobs/{job_id}/retry", data={"csrf_token": token})
         assert answer.status_code == 200 and "Not retried" in answer.text
@@ -101,7 +103,8 @@ def test_retrying_a_job_that_is_not_dead_changes_nothing(api: TestClient, make_u
 def test_my_requests_and_those_nobody_has(api: TestClient, make_user: MakeUser,
                                           database: Database) -> None:
     clerk, other = make_user(Role.clerk), make_user(Role.clerk)
-    client = signed_in_client(api, clerk)
+    signed_in(api, clerk)
+    client = api
     token = csrf_of(client.get("/requests/new").text)
     base = {"requester_name": "Robin Reporter", "category": "general", "channel": "phone",
             "description": "Budget e-mail", "csrf_token": token}
@@ -116,5 +119,6 @@ def test_my_requests_and_those_nobody_has(api: TestClient, make_user: MakeUser,
     assert "Nobody Yet" in unassigned
     assert "<td>3</td>" in mine  # three working days left on the day it came in
     api.cookies.clear()
-    theirs = signed_in_client(api, other).get("/dashboard").text
+    signed_in(api, other)
+    theirs = api.get("/dashboard").text
     assert "No running request is assigned to you." in theirs

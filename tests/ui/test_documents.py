@@ -19,8 +19,8 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.models import Document, DocumentKind, HeldDocument, Hold, HoldStatus, Role, User
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
-from tests.ui.test_search import demo, open_request, signed_in  # noqa: F401 (fixture)
+from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot, signed_in
+from tests.ui.test_search import demo, open_request  # noqa: F401 (fixture)
 
 pytestmark = EMBEDDED
 

@@ -13,28 +13,18 @@ from sqlalchemy import select
 
 from app.core.audit import Actor
 from app.core.db import Database
-from app.models import OutboxMessage, Role, User
+from app.models import OutboxMessage, Role
 from app.people import service as people
 from app.people.schemas import EmailIn, PersonIn
-from tests.conftest import TEST_PASSWORD, MakeUser
-from tests.ui.conftest import EMBEDDED, actions
+from tests.conftest import MakeUser
+from tests.ui.conftest import EMBEDDED, actions, page_token, signed_in
 
 pytestmark = EMBEDDED
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-def csrf(api: TestClient, path: str = "/sign-in") -> str:
-    found = CSRF.search(api.get(path).text)
-    assert found
-    return found.group(1)
 
 
-def signed_in(api: TestClient, user: User) -> TestClient:
-    answer = api.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
-                                        "csrf_token": csrf(api), "next": "/dashboard"},
-                      follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return api
 
 
 def person(database: Database, actor: Actor, name: str, address: str = "") -> str:
@@ -45,11 +35,12 @@ def person(database: Database, actor: Actor, name: str, address: str = "") -> st
 
 @pytest.fixture
 def attorney(api: TestClient, make_user: MakeUser) -> TestClient:
-    return signed_in(api, make_user(Role.attorney))
+    signed_in(api, make_user(Role.attorney))
+    return api
 
 
 def post(api: TestClient, path: str, **form: Any) -> Any:
-    return api.post(path, data={"csrf_token": csrf(api, "/dashboard"), **form},
+    return api.post(path, data={"csrf_token": page_token(api, "/dashboard"), **form},
                     follow_redirects=False)
 
 
@@ -189,7 +180,7 @@ def test_unknown_holds_and_statuses(attorney: TestClient) -> None:
 
 def test_the_acknowledgement_page_refuses_unknown_links_alike_and_throttles(
         api: TestClient, database: Database, settings: Any) -> None:
-    token = csrf(api, "/sign-in")
+    token = page_token(api, "/sign-in")
     before = actions(database)
     unknown = api.get("/portal/acknowledgements/nope")
     assert unknown.status_code == 404 and "No such acknowledgement link." in unknown.text

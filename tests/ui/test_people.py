@@ -12,15 +12,16 @@ from fastapi.testclient import TestClient
 from app.core.db import Database
 from app.models import Role
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, actions
-from tests.ui.test_holds import csrf, post, signed_in
+from tests.ui.conftest import EMBEDDED, actions, page_token, signed_in
+from tests.ui.test_holds import post
 
 pytestmark = EMBEDDED
 
 
 @pytest.fixture
 def attorney(api: TestClient, make_user: MakeUser) -> TestClient:
-    return signed_in(api, make_user(Role.attorney))
+    signed_in(api, make_user(Role.attorney))
+    return api
 
 
 def add(api: TestClient, name: str, emails: str = "", custodians: str = "") -> str:
@@ -102,7 +103,7 @@ CSV = ("name,emails,department,custodians\n"
 
 
 def upload(api: TestClient, data: bytes, **form: str) -> Any:
-    return api.post("/people/import", data={"csrf_token": csrf(api, "/people/import"), **form},
+    return api.post("/people/import", data={"csrf_token": page_token(api, "/people/import"), **form},
                     files={"file": ("people.csv", data, "text/csv")})
 
 
@@ -113,7 +114,7 @@ def test_a_csv_import_checks_every_row_first(attorney: TestClient, database: Dat
     assert "Line 4" in bad.text and "nothing was imported" in bad.text
     dry = upload(attorney, CSV.encode(), dry_run="yes")
     assert "A dry run: nothing was changed. 2 created" in dry.text
-    empty = attorney.post("/people/import", data={"csrf_token": csrf(attorney, "/people/import")})
+    empty = attorney.post("/people/import", data={"csrf_token": page_token(attorney, "/people/import")})
     assert empty.status_code == 400 and "Choose a CSV file" in empty.text
     assert actions(database) == before
     done = upload(attorney, CSV.encode())

@@ -14,7 +14,7 @@ from app.core.db import Database
 from app.models import AuditEntry, PublicText, PublicTextKey, RecordsRequest, Role
 from app.portal.throttle import SUBMISSIONS_PER_ADDRESS
 from tests.conftest import MakeUser
-from tests.ui.conftest import EMBEDDED, signed_in_client
+from tests.ui.conftest import EMBEDDED, csrf_of, page_token, signed_in
 
 pytestmark = EMBEDDED
 
@@ -23,10 +23,6 @@ GOOD = {"requester_name": "Ana Ruiz", "requester_email": "ana@example.org", "pho
         "description": "Minutes of the parks board, 2025."}
 
 
-def csrf(api: TestClient, path: str = "/portal/requests/new") -> str:
-    page = api.get(path)
-    assert page.status_code == 200, page.text
-    return page.text.split('name="csrf_token" value="')[1].split('"')[0]
 
 
 def counts(database: Database) -> tuple[int, int]:
@@ -36,7 +32,8 @@ def counts(database: Database) -> tuple[int, int]:
 
 
 def send(api: TestClient, **changes: str) -> object:
-    return api.post("/portal/requests/new", data={**GOOD, "csrf_token": csrf(api), **changes})
+    token = page_token(api, "/portal/requests/new")
+    return api.post("/portal/requests/new", data={**GOOD, "csrf_token": token, **changes})
 
 
 def test_the_home_page_publishes_the_policy_and_fees_escaped(api: TestClient, database: Database) -> None:
@@ -56,7 +53,7 @@ def test_the_home_page_publishes_the_policy_and_fees_escaped(api: TestClient, da
 
 def test_spanish_is_chosen_on_the_page_and_a_bad_cookie_is_ignored(api: TestClient,
                                                                    database: Database) -> None:
-    token = csrf(api, "/portal")
+    token = page_token(api, "/portal")
     answer = api.post("/portal/language", data={"language": "es", "next": "/portal/requests/new",
                                                 "csrf_token": token}, follow_redirects=False)
     assert (answer.status_code, answer.headers["location"]) == (303, "/portal/requests/new")
@@ -108,7 +105,7 @@ def test_a_filled_honeypot_is_refused_and_nothing_is_stored(api: TestClient, dat
 
 
 def test_too_many_requests_from_one_address_answer_429(api: TestClient, database: Database) -> None:
-    token = csrf(api)
+    token = page_token(api, "/portal/requests/new")
     for _ in range(SUBMISSIONS_PER_ADDRESS + 2):  # a form with mistakes is not counted
         mistaken = api.post("/portal/requests/new", data={**GOOD, "category": "x", "csrf_token": token})
         assert mistaken.status_code == 400
@@ -175,9 +172,9 @@ def test_guessing_links_is_throttled_like_the_api(api: TestClient, settings: obj
 
 
 def test_public_texts_are_an_admins_to_edit(api: TestClient, database: Database, make_user: MakeUser) -> None:
-    signed_in_client(api, make_user(Role.clerk))
+    signed_in(api, make_user(Role.clerk))
     assert api.get("/admin/public-texts").status_code == 403
-    token = csrf(api, "/portal")
+    token = page_token(api, "/portal")
     before = counts(database)
     refused = api.post("/admin/public-texts", data={"csrf_token": token, "fee_schedule.en": "Free."})
     assert refused.status_code == 403
@@ -186,9 +183,9 @@ def test_public_texts_are_an_admins_to_edit(api: TestClient, database: Database,
 
 def test_an_admins_edit_is_audited_with_before_and_after(api: TestClient, database: Database,
                                                         make_user: MakeUser) -> None:
-    signed_in_client(api, make_user(Role.admin))
+    signed_in(api, make_user(Role.admin))
     page = api.get("/admin/public-texts")
-    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_of(page.text)
     values = {name: html.unescape(re.search(rf'name="{re.escape(name)}"[^>]*>([^<]*)</textarea>',
                                             page.text).group(1))
               for name in ("cora_policy.en", "cora_policy.es", "fee_schedule.en", "fee_schedule.es")}

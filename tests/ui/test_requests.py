@@ -13,23 +13,14 @@ from fastapi.testclient import TestClient
 from app.core.clock import FrozenClock
 from app.core.db import Database
 from app.models import Role, User
-from tests.conftest import TEST_PASSWORD, MakeUser
-from tests.ui.conftest import EMBEDDED, actions
+from tests.conftest import MakeUser
+from tests.ui.conftest import EMBEDDED, actions, signed_in
 
 pytestmark = EMBEDDED
 
 
-def token_of(html: str) -> str:
-    return html.split('name="csrf_token" value="')[1].split('"')[0]
 
 
-def signed_in(api: TestClient, user: User) -> str:
-    """Sign `user` in through the page; the CSRF token for the forms."""
-    token = token_of(api.get("/sign-in").text)
-    answer = api.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
-                                        "csrf_token": token}, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return token
 
 
 INTAKE = {"requester_name": "Pat Caller", "requester_email": "pat@example.org",

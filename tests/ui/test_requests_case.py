@@ -13,8 +13,8 @@ from app.core.db import Database
 from app.models import Role, User
 from tests.conftest import MakeUser
 from tests.review.factories import Family, make_family
-from tests.ui.conftest import EMBEDDED, actions
-from tests.ui.test_requests import signed_in, take_in, version_of
+from tests.ui.conftest import EMBEDDED, actions, signed_in
+from tests.ui.test_requests import take_in, version_of
 
 pytestmark = EMBEDDED
 HTMX = {"HX-Request": "true"}

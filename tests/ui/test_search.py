@@ -21,20 +21,13 @@ from app.requests import service as requests
 from app.requests.schemas import RequestIn
 from app.ui.pages import environment
 from app.ui.search import snippet_parts
-from tests.conftest import TEST_PASSWORD, MakeUser
+from tests.conftest import MakeUser
 from tests.requests.test_end_to_end import ingest_demo
-from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot
+from tests.ui.conftest import EMBEDDED, accessible, actions, screenshot, signed_in
 
 pytestmark = EMBEDDED
 
 
-def signed_in(api: TestClient, user: User) -> str:
-    """Sign `user` in to `api` through the page; the page's CSRF token."""
-    token = api.get("/sign-in").text.split('name="csrf_token" value="')[1].split('"')[0]
-    answer = api.post("/sign-in", data={"username": user.username, "password": TEST_PASSWORD,
-                                        "csrf_token": token}, follow_redirects=False)
-    assert answer.status_code == 303, answer.text
-    return token
 
 
 def open_request(database: Database, actor: Actor, settings: Settings,

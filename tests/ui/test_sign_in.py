@@ -15,7 +15,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.models import Role, User
 from tests.conftest import TEST_CREDENTIALS_KEY, TEST_PASSWORD, TEST_SECRET, MakeUser
-from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, screenshot, signed_in_client
+from tests.ui.conftest import EMBEDDED, accessible, actions, csrf_of, screenshot, signed_in
 
 pytestmark = EMBEDDED
 
@@ -114,7 +114,7 @@ def test_lockout_is_the_apis(api: TestClient, make_user: MakeUser) -> None:
 
 def test_idle_session_is_signed_out(api: TestClient, make_user: MakeUser, clock: FrozenClock,
                                     database: Database) -> None:
-    signed_in_client(api, make_user(Role.clerk))
+    signed_in(api, make_user(Role.clerk))
     assert api.get("/dashboard", follow_redirects=False).status_code == 200
     clock.advance(minutes=29)
     assert api.get("/dashboard", follow_redirects=False).status_code == 200
@@ -128,7 +128,7 @@ def test_idle_session_is_signed_out(api: TestClient, make_user: MakeUser, clock:
 
 def test_sign_out_ends_the_session(api: TestClient, make_user: MakeUser,
                                    database: Database) -> None:
-    signed_in_client(api, make_user(Role.clerk))
+    signed_in(api, make_user(Role.clerk))
     cookie = api.cookies["custodia_session"]
     page = api.get("/dashboard")
     token = csrf_of(page.text)
