@@ -114,7 +114,7 @@ def test_holds_are_named_only_to_those_who_read_holds(
     assert added.status_code == 303
     clerk_view = api.get(f"/documents/{email.id}").text
     assert "Under legal hold" in clerk_view and "Springvale v. Roe" not in clerk_view
-    assert f"request {number} (Pat Public" in clerk_view
+    assert f'request <a href="/requests/{request_id}">{number}</a> (Pat Public' in clerk_view
     api.cookies.clear()
     signed_in(api, make_user(Role.attorney))
     attorney_view = api.get(f"/documents/{email.id}").text
