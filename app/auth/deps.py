@@ -96,23 +96,40 @@ def _allow(*roles: Role) -> Any:
     return Security(authorize, scopes=[role.value for role in roles])
 
 
-AnyUser = Annotated[Principal, _allow(*Role)]
-AdminUser = Annotated[Principal, _allow(Role.admin)]
-AuditorUser = Annotated[Principal, _allow(Role.auditor, Role.admin)]
-ClerkUser = Annotated[Principal, _allow(Role.clerk, Role.admin)]
-AttorneyUser = Annotated[Principal, _allow(Role.attorney, Role.admin)]
-# Those who read the records themselves: the clerk's office and the attorney's.
-ReviewerUser = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
-# Those who read the CORA case files (the request, its review set, fees, letters): clerks
-# manage them, attorneys and auditors look.
-RequestReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
-# Who read legal holds (matters, custodians, held documents): attorneys manage them,
-# auditors look; clerks see only that a hold exists (on a request's review set).
-HoldReader = Annotated[Principal, _allow(Role.attorney, Role.auditor, Role.admin)]
-# Who read the custodian directory (people, addresses, custodian names): attorneys and admins
-# keep it, clerks and auditors look.
-PeopleReader = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
-# Who follow a request's paper trail (its mail and failures): the clerk's office and auditors.
-ClerkAuditorUser = Annotated[Principal, _allow(Role.clerk, Role.auditor, Role.admin)]
+class Allowed:
+    """Who may do what: one role set per kind of caller, in the order refusals name them.
+    The API's aliases below and the pages' (app.ui.deps) are built from these, so a page
+    and the route it wraps cannot disagree."""
+
+    anyone = tuple(Role)
+    admin = (Role.admin,)
+    auditor = (Role.auditor, Role.admin)
+    clerk = (Role.clerk, Role.admin)
+    attorney = (Role.attorney, Role.admin)
+    # Those who read the records themselves: the clerk's office and the attorney's.
+    reviewer = (Role.clerk, Role.attorney, Role.admin)
+    # Those who read the CORA case files (the request, its review set, fees, letters): clerks
+    # manage them, attorneys and auditors look.
+    request_reader = (Role.clerk, Role.attorney, Role.auditor, Role.admin)
+    # Who read legal holds (matters, custodians, held documents): attorneys manage them,
+    # auditors look; clerks see only that a hold exists (on a request's review set).
+    hold_reader = (Role.attorney, Role.auditor, Role.admin)
+    # Who read the custodian directory (people, addresses, custodian names): attorneys and
+    # admins keep it, clerks and auditors look.
+    people_reader = (Role.clerk, Role.attorney, Role.auditor, Role.admin)
+    # Who follow a request's paper trail (its mail and failures): the clerk's office and auditors.
+    clerk_auditor = (Role.clerk, Role.auditor, Role.admin)
+
+
+AnyUser = Annotated[Principal, _allow(*Allowed.anyone)]
+AdminUser = Annotated[Principal, _allow(*Allowed.admin)]
+AuditorUser = Annotated[Principal, _allow(*Allowed.auditor)]
+ClerkUser = Annotated[Principal, _allow(*Allowed.clerk)]
+AttorneyUser = Annotated[Principal, _allow(*Allowed.attorney)]
+ReviewerUser = Annotated[Principal, _allow(*Allowed.reviewer)]
+RequestReader = Annotated[Principal, _allow(*Allowed.request_reader)]
+HoldReader = Annotated[Principal, _allow(*Allowed.hold_reader)]
+PeopleReader = Annotated[Principal, _allow(*Allowed.people_reader)]
+ClerkAuditorUser = Annotated[Principal, _allow(*Allowed.clerk_auditor)]
 ClerkUploader = Annotated[Principal, Security(authorize_briefly,
-                                              scopes=[Role.clerk.value, Role.admin.value])]
+                                              scopes=[role.value for role in Allowed.clerk])]

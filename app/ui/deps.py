@@ -1,7 +1,7 @@
 """Who is signed in to the web UI, and what they may open: the API's roles, through a cookie.
 
-Each alias here has the same roles as its namesake in app.auth.deps, and a page typed
-by hand is refused with the same message as the API gives.
+Each alias here is built from the same role set (app.auth.deps.Allowed) as its namesake
+there, and a page typed by hand is refused with the same message as the API gives.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 
 from app.auth import sessions
-from app.auth.deps import Principal, actor_for
+from app.auth.deps import Allowed, Principal, actor_for
 from app.core.deps import DatabaseDep, SettingsDep
 from app.core.errors import Forbidden, Unauthorized
 from app.models import Role, User
@@ -56,13 +56,13 @@ def _allow(*roles: Role) -> Any:
     return Depends(dependency)
 
 
-Staff = Annotated[Principal, _allow(*Role)]
-AdminStaff = Annotated[Principal, _allow(Role.admin)]
-AuditorStaff = Annotated[Principal, _allow(Role.auditor, Role.admin)]
-ClerkStaff = Annotated[Principal, _allow(Role.clerk, Role.admin)]
-AttorneyStaff = Annotated[Principal, _allow(Role.attorney, Role.admin)]
-ReviewerStaff = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.admin)]
-RequestReaderStaff = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
-HoldReaderStaff = Annotated[Principal, _allow(Role.attorney, Role.auditor, Role.admin)]
-PeopleReaderStaff = Annotated[Principal, _allow(Role.clerk, Role.attorney, Role.auditor, Role.admin)]
-ClerkAuditorStaff = Annotated[Principal, _allow(Role.clerk, Role.auditor, Role.admin)]
+Staff = Annotated[Principal, _allow(*Allowed.anyone)]
+AdminStaff = Annotated[Principal, _allow(*Allowed.admin)]
+AuditorStaff = Annotated[Principal, _allow(*Allowed.auditor)]
+ClerkStaff = Annotated[Principal, _allow(*Allowed.clerk)]
+AttorneyStaff = Annotated[Principal, _allow(*Allowed.attorney)]
+ReviewerStaff = Annotated[Principal, _allow(*Allowed.reviewer)]
+RequestReaderStaff = Annotated[Principal, _allow(*Allowed.request_reader)]
+HoldReaderStaff = Annotated[Principal, _allow(*Allowed.hold_reader)]
+PeopleReaderStaff = Annotated[Principal, _allow(*Allowed.people_reader)]
+ClerkAuditorStaff = Annotated[Principal, _allow(*Allowed.clerk_auditor)]

@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
-from app.auth.deps import Principal
+from app.auth.deps import Allowed, Principal
 from app.models import Role
 from app.ui import csrf, i18n
 
@@ -43,26 +43,25 @@ environment.filters["local"] = local
 class NavItem:
     label: str
     path: str
-    roles: frozenset[Role]
+    roles: tuple[Role, ...]
 
 
-ALL = frozenset(Role)
-# The same roles as the API routes each page wraps (app.auth.deps).
+# The role sets of the API routes each page wraps.
 NAVIGATION = [
-    NavItem("Dashboard", "/dashboard", ALL),
-    NavItem("Search", "/search", frozenset({Role.clerk, Role.attorney, Role.admin})),
-    NavItem("Requests", "/requests", ALL),
-    NavItem("Holds", "/holds", frozenset({Role.attorney, Role.auditor, Role.admin})),
-    NavItem("People", "/people", ALL),
-    NavItem("Audit", "/audit", frozenset({Role.auditor, Role.admin})),
-    NavItem("Admin", "/admin", frozenset({Role.admin})),
+    NavItem("Dashboard", "/dashboard", Allowed.anyone),
+    NavItem("Search", "/search", Allowed.reviewer),
+    NavItem("Requests", "/requests", Allowed.request_reader),
+    NavItem("Holds", "/holds", Allowed.hold_reader),
+    NavItem("People", "/people", Allowed.people_reader),
+    NavItem("Audit", "/audit", Allowed.auditor),
+    NavItem("Admin", "/admin", Allowed.admin),
 ]
 
 
 def navigation(principal: Principal | None) -> list[NavItem]:
     if principal is None:
         return []
-    return [item for item in NAVIGATION if item.roles & principal.roles]
+    return [item for item in NAVIGATION if principal.roles.intersection(item.roles)]
 
 
 def may(principal: Principal | None, *roles: Role) -> bool:
