@@ -37,7 +37,16 @@ from app.models.letter import Letter, LetterKind, LetterTemplate, LetterTemplate
 from app.models.mail import MailStatus, OutboxMessage
 from app.models.person import Person, PersonCustodian, PersonEmail, PersonStatus
 from app.models.portal import RequestLink
+from app.models.production import (
+    BatesSeries,
+    Disposition,
+    Production,
+    ProductionDocument,
+    ProductionStatus,
+    ReleaseDownload,
+)
 from app.models.public_text import PublicText, PublicTextKey
+from app.models.redaction import Redaction, RedactionStatus
 from app.models.request import (
     Channel,
     RecordsRequest,
@@ -53,17 +62,17 @@ from app.models.staff_session import StaffSession
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "Blob", "Channel", "Citation", "CitationKind", "CityClosure",
-    "ClockRuleSet", "Delivery", "Document", "DocumentKind", "DocumentText", "FeePayment",
-    "FeeSchedule", "FeeStatement", "FeeWaiver", "HeldDocument", "Hold", "HoldCustodian",
-    "HoldStatus", "HoldAcknowledgement", "HoldNotice", "HoldNoticeTemplate", "NoticeKind",
-    "ImapFolderState", "IngestError", "IngestJob",
-    "IngestRoot", "Job", "JobState", "JobStatus", "Letter", "LetterKind", "LetterTemplate",
-    "LetterTemplateVersion", "Location", "LockKind", "Lockout", "MailConnection", "MailStatus",
-    "OutboxMessage", "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail",
-    "PersonStatus", "PublicText", "PublicTextKey", "PurgedDocument", "RecordsRequest", "RequesterCategory",
-    "RequestEvent", "RequestLink", "RequestStatus", "RetentionRun", "RetentionSchedule",
-    "ReviewSetItem", "ReviewTag", "ReviewTagName",
-    "Role", "SavedSearch", "Schedule", "SignInFailure", "StaffSession", "TextStatus", "TimeEntry", "User",
-    "UserRole",
+    "ApiToken", "AuditEntry", "Base", "BatesSeries", "Blob", "Channel", "Citation", "CitationKind",
+    "CityClosure", "ClockRuleSet", "Delivery", "Disposition", "Document", "DocumentKind",
+    "DocumentText", "FeePayment", "FeeSchedule", "FeeStatement", "FeeWaiver", "HeldDocument",
+    "Hold", "HoldAcknowledgement", "HoldCustodian", "HoldNotice", "HoldNoticeTemplate",
+    "HoldStatus", "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "Job", "JobState",
+    "JobStatus", "Letter", "LetterKind", "LetterTemplate", "LetterTemplateVersion", "Location",
+    "LockKind", "Lockout", "MailConnection", "MailStatus", "NoticeKind", "OutboxMessage",
+    "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail", "PersonStatus",
+    "Production", "ProductionDocument", "ProductionStatus", "PublicText", "PublicTextKey",
+    "PurgedDocument", "RecordsRequest", "Redaction", "RedactionStatus", "ReleaseDownload",
+    "RequestEvent", "RequestLink", "RequestStatus", "RequesterCategory", "RetentionRun",
+    "RetentionSchedule", "ReviewSetItem", "ReviewTag", "ReviewTagName", "Role", "SavedSearch",
+    "Schedule", "SignInFailure", "StaffSession", "TextStatus", "TimeEntry", "User", "UserRole",
 ]

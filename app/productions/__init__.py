@@ -1,0 +1,1 @@
+"""Productions: Bates-stamped release packages with load files, logs and a leak check."""

@@ -1,0 +1,1 @@
+"""Redaction: protected content found in documents' texts, and the reviewers' decisions on it."""
