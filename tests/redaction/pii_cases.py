@@ -105,6 +105,7 @@ NEGATIVES: tuple[str, ...] = (
     "Card 4111 1111 1111 1112 was declined.",
     "Routing number 121000249 looks wrong.",
     "The password is expired; reset it.",
+    "WHY MS'S PASSWORD-REVEALING GLITCH SHOULD WORRY YOU",
     "Please give me one or two days.",
     "Order 5500000000000005 shipped.",
     "Cold weather and a stroke of luck.",

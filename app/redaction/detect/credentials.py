@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from .hits import Hit
 
-_SAYS = r"(?:\s*[:=#]+\s*|\s*-+>?\s*|\s+(?:is|was|will\s+be)\s*:?\s*)"
+_SAYS = r"(?:\s*[:=#]+\s*|\s+-+>?\s+|\s+(?:is|was|will\s+be)\s*:?\s*)"
 _VALUE = r"(?:\"(?P<quoted>[^\"\n]{1,64})\"|'(?P<single>[^'\n]{1,64})'|(?P<bare>[^\s\"']{3,64}))"
 PASSWORD = re.compile(
     rf"(?<!\w)(?:pass(?:word|wd|code|phrase)|pass\s+code|pwd|pw|temp(?:orary)?\s+password)s?{_SAYS}{_VALUE}",
