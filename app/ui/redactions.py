@@ -62,11 +62,16 @@ def _spans(session: Any, principal: Principal, document_id: uuid.UUID) -> list[R
 
 @router.get(REVIEW)
 def review(request_id: uuid.UUID, request: Request, reader: RequestReaderStaff,
-           database: DatabaseDep, error: CustodiaError | None = None) -> Response:
+           database: DatabaseDep) -> Response:
     """The review set's documents, each with its spans counted by status."""
+    return _review_page(request, database, reader, request_id)
+
+
+def _review_page(request: Request, database: Database, reader: Principal,
+                 request_id: uuid.UUID, error: CustodiaError | None = None) -> Response:
     with database.reading() as session:
         found = records_request(session, request_id)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for item in tags.items(session, found, PageParams(offset=0, limit=SET_PAGE), None,
                                False).items:
             try:
@@ -88,7 +93,7 @@ def find_suggestions(request_id: uuid.UUID, request: Request, reviewer: Reviewer
     outcome = attempt(database, lambda session: suggest.suggest_for_request(
         session, reviewer, records_request(session, request_id), settings))
     if isinstance(outcome, CustodiaError):
-        return review(request_id, request, reviewer, database, outcome)
+        return _review_page(request, database, reviewer, request_id, outcome)
     if outcome.job_id:
         message = (f"The review set is large: suggestions for its {outcome.documents} "
                    "documents are being made in the background; reload this page later.")
