@@ -252,3 +252,25 @@ def test_the_audit_trail_never_holds_a_quote(client: TestClient, clerk: Headers,
     with database.reading() as session:
         trail = session.scalars(select(AuditEntry.details)).all()
     assert all(has_no(details, SSN) for details in trail)
+
+
+def test_adjusting_onto_another_redactions_span_is_a_409_naming_it(
+        client: TestClient, clerk: Headers, database: Database,
+        memo: tuple[uuid.UUID, uuid.UUID]) -> None:
+    _, memo_id = memo
+    number = suggested(database, memo_id, MEMO, SSN)
+    name = suggested(database, memo_id, MEMO, "Dana Ruiz", detector="manual")
+    start = MEMO.index(SSN)
+    before = audit_count(database)
+    onto = client.patch(f"/api/v1/redactions/{name}", headers=clerk, json={
+        "status": "accepted", "version": 1, "reason": "x", "citation": "SSN",
+        "start": start, "end": start + len(SSN)})
+    assert onto.status_code == 409 and onto.json()["redaction_id"] == str(number)
+    blank = client.patch(f"/api/v1/redactions/{name}", headers=clerk, json={
+        "status": "accepted", "version": 1, "reason": "x", "citation": "SSN",
+        "start": start - 1, "end": start})  # the space before the number
+    assert blank.status_code == 400 and "only spaces" in blank.json()["detail"]
+    assert audit_count(database) == before
+    with database.reading() as session:
+        row = session.get(Redaction, name)
+        assert row is not None and (row.quote, row.version) == ("Dana Ruiz", 1)
