@@ -40,7 +40,7 @@ def options_from(settings: Settings) -> Options:
 def suggest(session: Session, actor: Actor, document_ids: Iterable[uuid.UUID], options: Options,
             request: RecordsRequest | None = None) -> SuggestOut:
     """Suggest on these documents' texts; one audit entry with the counts (no quotes)."""
-    known = dict(session.execute(select(Citation.code, Citation.id)))
+    known = {code: id_ for code, id_ in session.execute(select(Citation.code, Citation.id))}
     seen: set[str] = set()
     documents = 0
     detectors: Counter[str] = Counter()
