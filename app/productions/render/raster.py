@@ -5,22 +5,22 @@ Each page is found, rendered, blacked out, compressed and let go before the next
 (pdfium), so a long PDF never sits in memory at full resolution. A redacted string is found
 on the page's own text (annotations and form fields flattened into it first) and, where the
 page has no text or carries a large picture (a scan, perhaps with a scanned-in stamp), on the
-words OCR reads on the rendered page. A string found on no page at all is an error: it may be
-on the page in a form we cannot see (outlined text, an odd font), and guessing is not safe.
+words OCR reads on the rendered page (ingest.extract.ocr, tesseract). A string found on no
+page at all is an error: it may be on the page in a form we cannot see (outlined text, an odd
+font), and guessing is not safe.
 """
 
 from __future__ import annotations
 
 import functools
 import io
-import subprocess
 import warnings
 from collections.abc import Iterable, Sequence
 
 import pypdf
 import pypdfium2 as pdfium  # type: ignore[import-untyped]
 import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
-from PIL import Image, ImageDraw, ImageFont, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, ImageSequence, UnidentifiedImageError
 from pypdf.generic import (
     DecodedStreamObject,
     DictionaryObject,
@@ -29,10 +29,11 @@ from pypdf.generic import (
     StreamObject,
 )
 
-from app.productions.render import ocr
 from app.productions.render.boxes import Blackout, RenderError
 from app.productions.render.find import matches
 from app.productions.render.pdf import write
+from ingest.extract import ocr
+from ingest.extract.base import ExtractionError
 
 MAX_PIXELS = 60_000_000  # per page: a 36 x 48 inch drawing at 150 dpi is 39 million
 MIN_DPI, MAX_DPI = 72, 600
@@ -103,10 +104,8 @@ def _words_rects(image: Image.Image, burner: Burner, page: int, ocr_needed: bool
         return []
     try:
         found = ocr.words(_png(image))
-    except subprocess.TimeoutExpired as exc:
-        raise RenderError(f"OCR of page {page} took too long") from exc
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise RenderError(f"OCR of page {page} failed: {exc}") from exc
+    except ExtractionError as exc:  # not installed, timed out, failed: the page cannot be redacted
+        raise RenderError(f"page {page} could not be read by OCR: {exc}") from exc
     texts = [word.text for word in found]
     burns = []
     for index, blackout in enumerate(burner.blackouts):
@@ -164,6 +163,12 @@ def _add_page(writer: pypdf.PdfWriter, image: Image.Image, width: float, height:
     content = DecodedStreamObject()
     content.set_data(f"q {width:.4f} 0 0 {height:.4f} 0 0 cm /Im0 Do Q".encode())
     page[NameObject("/Contents")] = writer._add_object(content.flate_encode())
+
+
+def _gray_if_grey(image: Image.Image) -> Image.Image:
+    """A page with no colour on it stored as grey levels: a third of the bytes."""
+    gray = image.convert("L")
+    return gray if ImageChops.difference(image, gray.convert("RGB")).getbbox() is None else image
 
 
 def _check_size(width_px: float, height_px: float, what: str) -> None:
@@ -251,6 +256,7 @@ def _redact_page(document: pdfium.PdfDocument, number: int, burner: Burner, dpi:
     burns += _words_rects(image, burner, number, ocr_needed)
     for rects, label in burns:
         _burn(image, rects, label, pad=max(1.0, scale))
+    image = _gray_if_grey(image)
     if (image.width > image.height) != (width > height):  # the page is turned (/Rotate): its size too
         width, height = height, width
     _add_page(writer, image, width, height, jpeg=False)
