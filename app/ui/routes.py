@@ -26,6 +26,7 @@ from app.ui import (
     hold_actions,
     holds,
     people,
+    redactions,
     requests,
     requests_fees,
     requests_letters,
@@ -47,6 +48,8 @@ PAGES = [
     requests_review,
     requests_fees,
     requests_letters,
+    # redaction review and productions
+    redactions,
     # legal holds and the people they hold
     holds,
     hold_actions,
