@@ -14,8 +14,10 @@ RUN groupadd --system --gid 10001 custodia \
         --home-dir /home/custodia --shell /usr/sbin/nologin custodia
 
 # WeasyPrint (letters to requesters as PDF) draws text with Pango; DejaVu is the letters' font.
+# tesseract (Apache-2.0) reads scanned PDFs and images (ingest/extract/ocr.py).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+        tesseract-ocr tesseract-ocr-eng \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

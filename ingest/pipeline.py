@@ -304,4 +304,4 @@ def store_text(document: Document, extracted: Extracted) -> None:
     document.content_type = extracted.content_type or document.content_type
     document.text = DocumentText(text=extracted.text, extractor=extracted.extractor)
     document.text_status = TextStatus.ok if extracted.text.strip() else TextStatus.empty
-    document.extract_error = ""
+    document.extract_error = extracted.note  # e.g. "OCR unavailable: ...", else nothing

@@ -20,6 +20,8 @@ python3 -m venv .venv
 bash scripts/install-compose.sh
 # The browser tests drive Debian's Chromium (Playwright cannot fetch its own).
 bash scripts/install-chromium.sh
+# OCR of scans (tests/ingest/test_ocr.py) uses Debian's tesseract; pdftotext is beside it.
+bash scripts/install-tools.sh
 # axe-core checks each page the browser tests visit (tests/ui/conftest.py); from npm, not served.
 npm ci --prefix tests/ui --no-audit --no-fund --silent
 

@@ -20,7 +20,10 @@ class Extracted:
     content_type: str
     metadata: dict[str, str] = field(default_factory=dict)
     children: list[Embedded] = field(default_factory=list)
-    extractor: str = ""  # e.g. "builtin/pdf 7.1.0" or "tika 3.3.2"
+    extractor: str = ""  # e.g. "builtin/pdf 7.1.0", "tika 3.3.2 + tesseract 5.3.0"
+    # What was read but not all of it, shown as the document's extract error while its
+    # text is kept: "OCR unavailable: tesseract is not installed".
+    note: str = ""
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """The built-in extractors: pure Python, no server; the default when no Tika URL is set.
 
-Formats: PDF (pypdf), DOCX/XLSX/PPTX (zipfile + ElementTree), HTML, RTF, plain text,
-ZIP (members become children with their bytes), audio and images (no text, not an
-error), mail (message/rfc822, mbox: empty text; the pipeline parses mail itself).
+Formats: PDF (pypdf; pages without text by OCR), DOCX/XLSX/PPTX (zipfile + ElementTree),
+HTML, RTF, plain text, ZIP (members become children with their bytes), images (PNG,
+JPEG, TIFF, GIF, BMP by OCR with tesseract when it is installed: ingest.extract.scanned),
+audio and other images (no text, not an error), mail (message/rfc822, mbox: empty
+text; the pipeline parses mail itself).
 Legacy binary Office (.doc/.xls/.ppt), Outlook .msg, TNEF and PST are refused with a
 reason naming Tika, which reads them.
 """
@@ -21,6 +23,7 @@ from ingest.extract.office import TextReader, extract_ooxml
 from ingest.extract.pdf import extract_pdf
 from ingest.extract.pptx import read_pptx
 from ingest.extract.rtf import extract_rtf
+from ingest.extract.scanned import IMAGE_TYPES, read_image
 from ingest.extract.text import extract_plain
 from ingest.extract.xlsx import read_xlsx
 
@@ -80,13 +83,15 @@ def _reader(kind: str, declared_type: str | None, limits: Limits) -> Callable[[b
         text_reader, name = _OOXML[kind]
         return lambda data: extract_ooxml(data, kind, limits, text_reader, name)
     simple: dict[str, Callable[[bytes], Extracted]] = {
-        detect.PDF: lambda data: extract_pdf(data, kind),
+        detect.PDF: lambda data: extract_pdf(data, kind, limits),
         detect.ZIP: lambda data: extract_zip(data, limits),
         detect.HTML: lambda data: extract_html(data, kind, declared_type),
         detect.RTF: lambda data: extract_rtf(data, kind),
     }
     if kind in simple:
         return simple[kind]
+    if kind in IMAGE_TYPES:
+        return lambda data: read_image(data, kind, limits)
     if kind in _MAIL or kind.startswith(("audio/", "image/", "video/")):
         return lambda _: Extracted(text="", content_type=kind, extractor="builtin")
     if kind in _TEXT_TYPES or kind.startswith("text/"):

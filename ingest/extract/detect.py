@@ -39,7 +39,7 @@ EXTENSIONS: dict[str, str] = {
     ".xhtml": HTML, ".txt": TEXT, ".text": TEXT, ".log": TEXT, ".csv": "text/csv",
     ".eml": RFC822, ".mbox": MBOX, ".wav": "audio/vnd.wave", ".mp3": "audio/mpeg",
     ".amr": "audio/amr", ".gif": "image/gif", ".png": "image/png", ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff",
+    ".jpeg": "image/jpeg", ".tif": "image/tiff", ".tiff": "image/tiff", ".bmp": "image/bmp",
 }
 
 # Simple prefixes; the order matters only where one prefix starts another.
@@ -105,6 +105,8 @@ def sniff(data: bytes, filename: str | None = None) -> str | None:
         return PDF  # readers accept junk (a BOM, a mail header) before the PDF header
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         return "audio/vnd.wave"
+    if _is_bmp(head):
+        return "image/bmp"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _zip_kind(data, filename)
     if head.startswith(ole.MAGIC):
@@ -119,6 +121,13 @@ def _is_mpeg_frame(head: bytes) -> bool:
     version, layer = (head[1] >> 3) & 3, (head[1] >> 1) & 3
     bitrate, rate = head[2] >> 4, (head[2] >> 2) & 3
     return version != 1 and layer != 0 and bitrate not in (0, 15) and rate != 3
+
+
+def _is_bmp(head: bytes) -> bool:
+    """'BM' alone starts ordinary text ("BMW lease"): also the zero reserved bytes and a
+    known DIB header size (BITMAPCOREHEADER 12 ... BITMAPV5HEADER 124)."""
+    return (head[:2] == b"BM" and len(head) >= 18 and head[6:10] == b"\0\0\0\0"
+            and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 64, 108, 124))
 
 
 def _zip_kind(data: bytes, filename: str | None) -> str:

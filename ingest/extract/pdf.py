@@ -1,4 +1,4 @@
-"""PDF text and metadata with pypdf; no OCR (a scanned page gives no text)."""
+"""PDF text and metadata with pypdf; pages without a text layer (scans) read by OCR."""
 
 from __future__ import annotations
 
@@ -8,33 +8,51 @@ from datetime import UTC
 import pypdf
 from pypdf.errors import DependencyError, FileNotDecryptedError
 
-from ingest.extract import detect
+from ingest.extract import detect, scanned
 from ingest.extract.base import Embedded, Extracted, ExtractionError
+from ingest.extract.limits import DEFAULT_LIMITS, Limits
 from ingest.extract.text import tidy
 
 _FIELDS = {"/Title": "title", "/Author": "author", "/Subject": "subject", "/Keywords": "keywords"}
 _DATES = {"/CreationDate": "created", "/ModDate": "modified"}
 
 
-def extract_pdf(data: bytes, content_type: str) -> Extracted:
+def extract_pdf(data: bytes, content_type: str, limits: Limits = DEFAULT_LIMITS) -> Extracted:
     reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
     _open(reader)
-    pages: list[str] = []
+    texts: dict[int, str] = {}
+    notes: dict[int, list[str]] = {}
     failed: list[str] = []
-    for number, page in enumerate(reader.pages, start=1):
+    for index, page in enumerate(reader.pages):
         try:
-            pages.append("\n".join([page.extract_text() or "", *_annotations(page)]))
+            texts[index], notes[index] = page.extract_text() or "", _annotations(page)
         except Exception as exc:  # one bad page must not lose the others
-            failed.append(f"page {number}: {type(exc).__name__}: {exc}")
+            failed.append(f"page {index + 1}: {type(exc).__name__}: {exc}")
     if failed and len(failed) == len(reader.pages):
         raise ExtractionError(f"corrupt PDF: {failed[0]}")
     metadata = _metadata(reader) | {"page_count": str(len(reader.pages))}
     if failed:
         metadata["warning"] = "; ".join(failed[:5])
+    scans = _read_scans(data, [index for index, text in texts.items() if not text.strip()], texts, limits)
+    pages = ["\n".join([texts[index], *notes[index]]) for index in sorted(texts)]
+    extractor = " + ".join(filter(None, [f"builtin/pdf {pypdf.__version__}", scans.engine]))
     return Extracted(
         text=tidy("\n\n".join([*pages, *_form_fields(reader)])), content_type=content_type, metadata=metadata,
-        children=_attachments(reader), extractor=f"builtin/pdf {pypdf.__version__}",
+        children=_attachments(reader), extractor=extractor, note="; ".join(scans.notes),
     )
+
+
+def _read_scans(data: bytes, blank: list[int], texts: dict[int, str], limits: Limits) -> scanned.PageText:
+    """OCR the pages without text into `texts`. When other pages have text, a failure of
+    OCR is a note beside it; when none has, it is the document's extraction error."""
+    try:
+        scans = scanned.read_pdf_pages(data, blank, limits)
+    except ExtractionError as exc:
+        if len(blank) == len(texts):
+            raise
+        return scanned.PageText(notes=[exc.reason])
+    texts.update(scans.texts)
+    return scans
 
 
 def _annotations(page: pypdf.PageObject) -> list[str]:

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ingest.extract import detect
+from ingest.extract import detect, scanned
 from ingest.extract.base import Embedded, Extracted, ExtractionError
 from ingest.extract.text import tidy
 
@@ -75,7 +75,10 @@ class TikaClient:
     def extract(
         self, data: bytes, filename: str | None = None, declared_type: str | None = None
     ) -> Extracted:
-        """Text, metadata and the embedded documents' own extractions, as one tree."""
+        """Text, metadata and the embedded documents' own extractions, as one tree.
+
+        This server runs no OCR: an image or a PDF it finds no text in is read by OCR
+        here (ingest.extract.scanned), when tesseract is installed."""
         extractor = f"tika {self.version()}"
         headers = _headers(data, filename, declared_type)
         response = self._request("PUT", "/rmeta/text", content=data, headers=headers)
@@ -85,7 +88,7 @@ class TikaClient:
             raise ExtractionError(f"Tika answered with invalid JSON: {exc}", retryable=True) from exc
         if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
             raise ExtractionError("Tika answered with an unexpected JSON shape", retryable=True)
-        return _tree(items, extractor)
+        return scanned.with_ocr(_tree(items, extractor), data)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:

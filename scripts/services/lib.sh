@@ -1,7 +1,7 @@
 # What every service in scripts/services/ shares: settings, logging, pids and
 # ports, state dirs, Debian and Maven fetches, and the one shape of `up`,
 # `down` and `status`. Sourced by scripts/services.sh (and for its installs
-# by scripts/install-chromium.sh), never run.
+# by scripts/install-chromium.sh and scripts/install-tools.sh), never run.
 #
 # Each service file (postgres.sh, elasticsearch.sh, tika.sh, dovecot.sh,
 # smtp.sh) defines, for its service NAME:

@@ -1,0 +1,360 @@
+"""The leak verifier: is any redacted string anywhere in a built package?
+
+    verify_package(zip_path: Path, redacted: Iterable[str], *, key: bytes | None = None) -> Report
+    Report(ok, hits: list[Hit], checked: dict[str, int], unreadable: list[str]).to_dict()
+    Hit(place, redacted, fingerprint, index, detail)
+
+Where it looks, entry by entry (one entry in memory at a time):
+- the zip listing: entry names, the zip comment, entry comments, and the extra fields of
+  the central directory and of each local header;
+- every entry's bytes read as text (UTF-8, or UTF-16 when it says so): the TEXT files,
+  load files, CSVs and logs, and whatever uncompressed text a binary file carries;
+- PDFs: each page's text layer as pdfium and as pypdf extract it, the Info dictionary,
+  the XMP stream, and every string and decoded stream of the file's objects (annotations,
+  bookmarks, form fields, content streams), JPEGs inside included as images;
+- images (anything Pillow opens): info, EXIF with its sub-directories, PNG text chunks;
+- zip files inside (a .docx native), their members the same way, two levels deep.
+A file that cannot be read is listed in `unreadable` and fails the package too: what
+could not be checked is not known to be clean.
+
+Matching. Both sides are NFKC-normalised with soft hyphens and zero-width characters
+removed. A redacted string that is mostly digits (at least 4 digits, and 80% of what is
+not a separator) is compared as its digit sequence: in the target, digit groups joined by
+up to three separators (whitespace - . ( ) / _) form a run, and a hit is a run of whole
+groups whose digits equal it. So 078-05-1120, 078 05 1120 and 078051120 are one string,
+while CITY001234 is not a hit for 1234 (the group is 001234). Other strings are compared
+case-insensitively with whitespace collapsed, as substrings; strings shorter than four
+characters only as whole words, or they would be found inside every other word.
+
+The report is stored and shown, so it never holds a redacted string: `redacted` is a
+mask ("07*-**-****"), `fingerprint` an HMAC-SHA256 of the normalised string under `key`
+(a plain SHA-256 of a nine-digit number is reversed by trying all 10^9), and `index` the
+string's position in `redacted` as given. Without a key, a random one is used, so
+fingerprints then only match within the one report. A place that names an entry whose
+own name holds a redacted string says "entry N" instead of the name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+import secrets
+import struct
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import pypdfium2 as pdfium  # type: ignore[import-untyped]
+from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    ByteStringObject,
+    DictionaryObject,
+    IndirectObject,
+    PdfObject,
+    StreamObject,
+    TextStringObject,
+)
+
+SEPARATORS = r"[\s\-.()/_]"  # "_" too: 078_05_1120 is a file name's spelling
+_RUN = re.compile(rf"\d+(?:{SEPARATORS}{{1,3}}\d+)*")
+_DIGITS = re.compile(r"\d+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+_SPACES = re.compile(r"\s+")
+BOUNDARY = "\x00"  # joins separate strings: neither a separator nor a space
+NESTED_DEPTH = 2
+NESTED_LIMIT = 512 << 20  # bytes of one member of a zip inside the package
+
+
+@dataclass(frozen=True)
+class Hit:
+    place: str  # "VOL001/IMAGES/CITY000003.pdf page 2 text", "VOL001/DATA/VOL001.dat", "zip listing"
+    redacted: str  # masked: "07*-**-****"
+    fingerprint: str  # HMAC-SHA256 of the normalised string under the caller's key
+    index: int  # position of the string in what the caller passed
+    detail: str
+
+
+@dataclass
+class Report:
+    ok: bool
+    hits: list[Hit]
+    checked: dict[str, int]
+    unreadable: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _clean(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+
+
+def _digits_only(value: str) -> str | None:
+    """The digit sequence of a mostly-digit string, else None."""
+    rest = re.sub(SEPARATORS, "", value)
+    digits = sum(c.isdigit() for c in rest)
+    if digits >= 4 and digits * 5 >= len(rest) * 4:
+        return "".join(_DIGITS.findall(rest))
+    return None
+
+
+def normalise(value: str) -> str:
+    """The form a redacted string is compared in: its digits, or casefolded words."""
+    value = _clean(value)
+    digits = _digits_only(value)
+    return digits if digits is not None else _SPACES.sub(" ", value.casefold()).strip()
+
+
+def mask(value: str) -> str:
+    """The first quarter of the letters and digits (at most 3), the rest as '*'."""
+    shown = min(3, sum(c.isalnum() for c in value) // 4)
+    out = []
+    for c in value[:40]:
+        if c.isalnum():
+            out.append(c if shown > 0 else "*")
+            shown -= 1
+        else:
+            out.append(" " if c.isspace() else c)
+    return "".join(out) + ("…" if len(value) > 40 else "")
+
+
+@dataclass(frozen=True)
+class _Secret:
+    index: int
+    normal: str
+    digits: bool
+    masked: str
+    fingerprint: str
+    word: re.Pattern[str] | None  # for short strings: matched as a whole word
+
+
+class _Finder:
+    def __init__(self, redacted: Iterable[str], key: bytes) -> None:
+        self.by_digits: dict[str, _Secret] = {}
+        self.texts: list[_Secret] = []
+        seen: set[str] = set()
+        for index, value in enumerate(redacted):
+            normal = normalise(value)
+            if not normal or normal in seen:
+                continue
+            seen.add(normal)
+            digits = _digits_only(_clean(value)) is not None
+            word = None if digits or len(normal) >= 4 else re.compile(rf"(?<!\w){re.escape(normal)}(?!\w)")
+            secret = _Secret(index, normal, digits, mask(value.strip()),
+                             hmac.new(key, normal.encode(), hashlib.sha256).hexdigest(), word)
+            if digits:
+                self.by_digits[normal] = secret
+            else:
+                self.texts.append(secret)
+        self.longest = max((len(d) for d in self.by_digits), default=0)
+        self.count = len(seen)
+
+    def find(self, text: str) -> list[_Secret]:
+        text = _clean(text)
+        found: dict[int, _Secret] = {}
+        if self.by_digits:
+            for run in _RUN.finditer(text):
+                groups = _DIGITS.findall(run.group())
+                for start in range(len(groups)):
+                    joined = ""
+                    for group in groups[start:]:
+                        joined += group
+                        if len(joined) > self.longest:
+                            break
+                        if joined in self.by_digits:
+                            secret = self.by_digits[joined]
+                            found[secret.index] = secret
+        if self.texts:
+            folded = _SPACES.sub(" ", text.casefold())
+            for secret in self.texts:
+                if secret.word.search(folded) if secret.word else secret.normal in folded:
+                    found[secret.index] = secret
+        return list(found.values())
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return _decode(value)
+    if isinstance(value, tuple | list):
+        return BOUNDARY.join(_as_text(v) for v in value)
+    return str(value)
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16", errors="replace")
+    text = data.decode("utf-8", errors="replace")
+    if data[:4096].count(0) * 4 > min(len(data), 4096):  # mostly NULs: UTF-16 without a BOM
+        text += BOUNDARY + data.decode("utf-16-le", errors="replace")
+    return text
+
+
+class _Scan:
+    def __init__(self, finder: _Finder) -> None:
+        self.finder = finder
+        self.hits: dict[tuple[str, int], Hit] = {}
+        self.checked: dict[str, int] = {}
+        self.unreadable: list[str] = []
+
+    def check(self, place: str, text: str, detail: str) -> None:
+        for secret in self.finder.find(text):
+            self.hits.setdefault((place, secret.index), Hit(place, secret.masked, secret.fingerprint,
+                                                            secret.index, detail))
+
+    def count(self, kind: str, n: int = 1) -> None:
+        self.checked[kind] = self.checked.get(kind, 0) + n
+
+    def label(self, name: str, number: int) -> str:
+        return f"entry {number}" if self.finder.find(name) else name
+
+    def listing(self, archive: zipfile.ZipFile, raw: IO[bytes], prefix: str) -> None:
+        place = f"{prefix} listing" if prefix else "zip listing"
+        self.check(place, _decode(archive.comment), "zip comment")
+        for number, info in enumerate(archive.infolist(), start=1):
+            self.count("zip entries")
+            self.check(place, info.filename, f"name of entry {number}")
+            self.check(place, _decode(info.comment), f"comment of entry {number}")
+            self.check(place, _decode(info.extra), f"extra field of entry {number}")
+            raw.seek(info.header_offset)
+            header = raw.read(30)
+            if len(header) == 30 and header[:4] == b"PK\x03\x04":
+                name_length, extra_length = struct.unpack("<HH", header[26:30])
+                local = raw.read(name_length + extra_length)
+                self.check(place, _decode(local), f"local header of entry {number}")
+
+    def archive(self, archive: zipfile.ZipFile, raw: IO[bytes], prefix: str, depth: int) -> None:
+        self.listing(archive, raw, prefix)
+        for number, info in enumerate(archive.infolist(), start=1):
+            if info.is_dir():
+                continue
+            label = self.label(info.filename, number)
+            label = f"{prefix}!{label}" if prefix else label
+            with archive.open(info) as entry:
+                data = entry.read() if depth == 0 else entry.read(NESTED_LIMIT + 1)
+            if len(data) > NESTED_LIMIT and depth > 0:
+                self.unreadable.append(f"{label}: too large to check inside a zip")
+                continue
+            self.entry(label, data, depth)
+
+    def entry(self, label: str, data: bytes, depth: int) -> None:
+        self.count("files")
+        text = _decode(data)
+        if label.lower().endswith(".dat"):  # a DAT's quote, separator and newline marks
+            text = text.replace("\u00fe", " ").replace("\u0014", " ").replace("\u00ae", "\n")
+        self.check(label, text, "the file's bytes as text")
+        if data.startswith(b"%PDF") or label.lower().endswith(".pdf"):
+            self.guarded(label, "PDF", lambda: self.pdf(label, data))
+        elif data.startswith(b"PK\x03\x04"):
+            if depth < NESTED_DEPTH:
+                self.guarded(label, "zip", lambda: self.nested(label, data, depth + 1))
+        else:
+            self.image(label, data, required=False)
+
+    def guarded(self, label: str, kind: str, check: Any) -> None:
+        try:
+            check()
+        except Exception as error:  # noqa: BLE001  # anything unreadable fails the package
+            self.unreadable.append(f"{label}: {kind} could not be read ({type(error).__name__})")
+
+    def nested(self, label: str, data: bytes, depth: int) -> None:
+        raw = io.BytesIO(data)
+        with zipfile.ZipFile(raw) as archive:
+            self.archive(archive, raw, label, depth)
+
+    def pdf(self, label: str, data: bytes) -> None:
+        document = pdfium.PdfDocument(data)
+        try:
+            for number in range(len(document)):
+                page = document[number]
+                textpage = page.get_textpage()
+                self.check(f"{label} page {number + 1} text", textpage.get_text_range(), "pdfium text layer")
+                textpage.close()
+                page.close()
+                self.count("pdf pages")
+        finally:
+            document.close()
+        reader = PdfReader(io.BytesIO(data))
+        for number, page in enumerate(reader.pages, start=1):
+            self.check(f"{label} page {number} text", page.extract_text(), "pypdf text layer")
+        info = reader.trailer.get("/Info")
+        if info is not None:
+            self.count("pdf metadata")
+            self.check(f"{label} metadata", BOUNDARY.join(_pdf_strings(info.get_object())), "Info dictionary")
+        metadata = reader.root_object.get("/Metadata")
+        if metadata is not None:
+            self.count("pdf xmp")
+            self.check(f"{label} XMP", _decode(metadata.get_object().get_data()), "XMP metadata stream")
+        self.count("pdf objects")
+        jpegs: list[bytes] = []
+        self.check(f"{label} PDF objects", BOUNDARY.join(_pdf_strings(reader.trailer, jpegs)),
+                   "strings and streams of the PDF")
+        for number, jpeg in enumerate(jpegs, start=1):
+            self.image(f"{label} image {number}", jpeg, required=True)
+
+    def image(self, label: str, data: bytes, *, required: bool) -> None:
+        try:
+            image = Image.open(io.BytesIO(data))
+        except Exception as error:  # noqa: BLE001  # not an image: its bytes were read as text
+            if required:
+                self.unreadable.append(f"{label}: image could not be read ({type(error).__name__})")
+            return
+        self.guarded(label, "image", lambda: self.image_metadata(label, image))
+
+    def image_metadata(self, label: str, image: Image.Image) -> None:
+        with image:
+            self.count("images")
+            parts = [f"{key}{BOUNDARY}{_as_text(value)}" for key, value in image.info.items()]
+            parts += [f"{k}{BOUNDARY}{_as_text(v)}" for k, v in getattr(image, "text", {}).items()]
+            exif = image.getexif()
+            directories = [exif, *(exif.get_ifd(tag) for tag in (0x8769, 0x8825, 0xA005))]
+            parts += [_as_text(value) for directory in directories for value in directory.values()]
+            self.check(f"{label} image metadata", BOUNDARY.join(parts), "info, EXIF and text chunks")
+
+
+def _pdf_strings(start: PdfObject, jpegs: list[bytes] | None = None) -> Iterator[str]:
+    """Every string and decoded stream reachable from `start`; JPEG images go to `jpegs`."""
+    stack: list[Any] = [start]
+    seen: set[tuple[int, int]] = set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if (item.idnum, item.generation) in seen:
+                continue
+            seen.add((item.idnum, item.generation))
+            stack.append(item.get_object())
+        elif isinstance(item, TextStringObject):
+            yield str(item)
+        elif isinstance(item, ByteStringObject):
+            yield _decode(bytes(item))
+        elif isinstance(item, ArrayObject):
+            stack.extend(item)
+        elif isinstance(item, DictionaryObject):
+            stack.extend(item.values())
+            if not isinstance(item, StreamObject):
+                continue
+            if item.get("/Subtype") != "/Image":
+                yield _decode(item.get_data())
+                continue
+            filters = item.get("/Filter")
+            if jpegs is not None and (filters == "/DCTDecode" or (
+                    isinstance(filters, ArrayObject) and "/DCTDecode" in filters)):
+                jpegs.append(bytes(item._data))  # the JPEG as stored: its EXIF and comments
+
+
+def verify_package(zip_path: Path, redacted: Iterable[str], *, key: bytes | None = None) -> Report:
+    """Search the package for every redacted string; `ok` only if none is found anywhere."""
+    finder = _Finder(redacted, key if key is not None else secrets.token_bytes(32))
+    scan = _Scan(finder)
+    scan.count("redacted strings", finder.count)
+    with zip_path.open("rb") as raw, zipfile.ZipFile(raw) as archive:
+        scan.archive(archive, raw, "", 0)
+    hits = sorted(scan.hits.values(), key=lambda hit: (hit.place, hit.index))
+    return Report(not hits and not scan.unreadable, hits, dict(sorted(scan.checked.items())),
+                  scan.unreadable)
