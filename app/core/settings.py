@@ -92,6 +92,15 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650,
         description="Days a released production stays downloadable from the requester's "
                     "tracking page (it expires after the last one)")
+    # Redaction suggestions (app.redaction.detect): the always-on detectors need nothing here.
+    redact_personal_email: bool = Field(
+        default=False, description="Suggest redacting e-mail addresses outside the city's domains")
+    redact_home_address: bool = Field(
+        default=False, description="Suggest redacting street addresses (home addresses)")
+    city_mail_domains: str = Field(
+        default="", max_length=2000, pattern=r"^[A-Za-z0-9.,\s-]*$",
+        description="The city's own mail domains, comma-separated (city.example.gov, "
+                    "police.example.gov): addresses there are never personal")
 
     @field_validator("time_zone")
     @classmethod
@@ -121,6 +130,11 @@ class Settings(BaseSettings):
         if self.in_process_worker is not None:
             return self.in_process_worker
         return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def city_domains(self) -> tuple[str, ...]:
+        """city_mail_domains as a tuple, lower case, without blanks."""
+        return tuple(d.strip().lower() for d in self.city_mail_domains.split(",") if d.strip())
 
     @property
     def natives_dir(self) -> Path:

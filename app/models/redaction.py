@@ -48,3 +48,6 @@ class Redaction(UUIDKey, Timestamped, Base):
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reviewer: Mapped[str] = mapped_column(String(200), default="")
     reviewed_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer)  # a decision names the version it read
+
+    __mapper_args__ = {"version_id_col": version}

@@ -44,6 +44,7 @@ from app.models import (
 from app.productions import drafting
 from app.productions.schemas import ProductionIn
 from app.productions.series import label, series_of
+from app.productions.verify import verify_package
 from app.requests import service as requests
 from app.requests.lookup import records_request
 
@@ -200,8 +201,6 @@ def redacted_strings(session: Session, production: Production) -> list[str]:
 def verify(session: Session, actor: Actor, settings: Settings,
            production: Production) -> Production:
     """Run the leak verifier on the package as built: verified, or blocked naming each place."""
-    from app.productions.verify import verify_package
-
     if production.status not in {S.built, S.blocked, S.verified}:
         raise Conflict(f"Only a built production can be verified; this one is "
                        f"{production.status.value}.")

@@ -72,8 +72,9 @@ def list_review_set(request_id: uuid.UUID, _: RequestReader, session: ReadSessio
 @router.post(f"{SET}/tags", response_model=TaggedOut)
 def tag_documents(request_id: uuid.UUID, body: TagIn, reviewer: ReviewerUser, session: SessionDep,
                   settings: SettingsDep, engine: EngineDep) -> TaggedOut:
-    """Tag documents of the review set, listed or matched by a query. Clerks set every tag;
-    attorneys set privileged and exempt. exempt needs a citation in force."""
+    """Tag documents of the review set, listed or matched by a query. Only attorneys (and
+    admins) set privileged and exempt, which withhold the whole document; clerks set the
+    others. exempt needs a citation in force."""
     request = records_request(session, request_id)
     return tags.set_tags(session, engine, settings, reviewer, request, body)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Delete, delete, func, select
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from search.ast import And, Custodian, Node, Or
 from search.engines import SearchEngine
 
 CHUNK = 500
+Key = TypeVar("Key", uuid.UUID, str)
 
 
 class NotInReviewSet(BadRequest):
@@ -36,7 +37,7 @@ class UnknownDocuments(BadRequest):
     code = "unknown_documents"
 
 
-def chunks(ids: Iterable[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+def chunks(ids: Iterable[Key]) -> Iterator[list[Key]]:
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), CHUNK):
         yield wanted[start:start + CHUNK]

@@ -45,10 +45,17 @@ class CitationRequired(BadRequest):
 
 
 def may_set(principal: Principal, tag: Tag) -> None:
+    """Only attorneys (and admins) mark a whole document privileged or exempt, i.e. withheld;
+    the clerk's office sets the others."""
     roles = principal.roles
-    if Role.clerk in roles or Role.admin in roles:
+    if Role.admin in roles:
         return
-    if Role.attorney in roles and tag in ATTORNEY_TAGS:
+    if tag in ATTORNEY_TAGS:
+        if Role.attorney in roles:
+            return
+        raise Forbidden(f"Only attorneys may mark a document {tag.value}: withholding a whole "
+                        "document is the city attorney's decision.", tag=tag.value)
+    if Role.clerk in roles:
         return
     raise Forbidden(f"Attorneys may set the privileged and exempt tags; {tag.value} is the "
                     "clerk's office's.", tag=tag.value)

@@ -82,6 +82,7 @@ def upgrade() -> None:
     sa.Column('reviewer_id', sa.Uuid(), nullable=True),
     sa.Column('reviewer', sa.String(length=200), nullable=False),
     sa.Column('reviewed_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['citation_id'], ['citations.id'], name=op.f('fk_redactions_citation_id_citations')),

@@ -122,7 +122,7 @@ def test_exempt_needs_a_citation_in_force_and_stores_it(
     retired = client.patch(f"/api/v1/citations/{personnel['id']}", headers=admin,
                            json={"retired_on": "2000-01-01"})
     assert retired.status_code == 200 and retired.json()["in_force"] is False
-    refused = client.post(tags_url(request_id), headers=clerk, json={
+    refused = client.post(tags_url(request_id), headers=attorney, json={
         "tag": "exempt", "citation": "24-72-204(3)(a)(II)(A)", "document_ids": target})
     assert refused.status_code == 400 and refused.json()["code"] == "citation_not_in_force"
 
@@ -151,6 +151,32 @@ def test_attorneys_set_privileged_and_exempt_only_and_auditors_nothing(
     assert audit_count(database) == before + 1
     again = client.delete(remove, headers=attorney)
     assert again.status_code == 404 and again.json()["code"] == "not_found"
+
+
+def test_only_attorneys_and_admins_withhold_a_whole_document_clerks_get_403(
+    client: TestClient, clerk: Headers, attorney: Headers, admin: Headers,
+    review: tuple[uuid.UUID, Family, Family], database: Database,
+) -> None:
+    request_id, budget, ssn = review
+    target = [str(budget.email)]
+    before = audit_count(database)
+    for body in ({"tag": "privileged", "document_ids": target},
+                 {"tag": "exempt", "citation": "SSN", "document_ids": target}):
+        refused = client.post(tags_url(request_id), headers=clerk, json=body)
+        assert refused.status_code == 403, refused.text
+        assert "Only attorneys may mark a document" in refused.json()["detail"]
+    assert audit_count(database) == before
+    with database.reading() as session:
+        assert session.scalars(select(ReviewTag)).all() == []
+    assert client.post(tags_url(request_id), headers=attorney, json={
+        "tag": "privileged", "document_ids": target}).status_code == 200
+    remove = (f"/api/v1/requests/{request_id}/review-set/documents/{budget.email}"
+              "/tags/privileged")
+    assert client.delete(remove, headers=clerk).status_code == 403  # nor lift it
+    assert client.post(tags_url(request_id), headers=admin, json={
+        "tag": "exempt", "citation": "SSN", "document_ids": [str(ssn.email)]}).status_code == 200
+    assert client.post(tags_url(request_id), headers=clerk, json={
+        "tag": "responsive", "document_ids": target}).status_code == 200
 
 
 def test_admins_maintain_citations_and_every_change_is_audited(

@@ -142,6 +142,10 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
     issued = client.post(f"/api/v1/holds/{hold.json()['id']}/issue",
                          headers=signed_in["attorney"], json={"version": 1})
     assert issued.status_code == 200 and issued.json()["documents_held"] > 0, issued.text
+    redaction = next(answer for answer in (client.post(
+        f"/api/v1/documents/{hit['document']['id']}/redactions", headers=clerk,
+        json={"start": 0, "end": 3, "reason": "A seeded redaction", "citation": "SSN"})
+        for hit in found["hits"]) if answer.status_code == 201)
     templates = client.get("/api/v1/letter-templates", headers=clerk).json()
     citations = client.get("/api/v1/citations", headers=clerk).json()
     schedules = client.get("/api/v1/fee-schedules", headers=clerk).json()
@@ -155,7 +159,7 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
         "job_id": [queued.json()["id"]], "root_id": [root.json()["id"]],
         "connection_id": [connection.json()["id"]], "saved_id": [saved.json()["id"]],
         "token_id": [token.json()["id"]], "lockout_id": [lockouts[0]["id"]],
-        "hold_id": [hold.json()["id"]],
+        "hold_id": [hold.json()["id"]], "redaction_id": [redaction.json()["id"]],
         "person_id": [boss.json()["id"], person.json()["id"]],
     }
 

@@ -72,6 +72,14 @@ def test_a_plain_form_tags_and_takes_out_then_returns_to_the_case_file(
         api: TestClient, filed: tuple[str, Family], clerk: User, database: Database) -> None:
     request_id, family = filed
     token = signed_in(api, clerk)
+    case = api.get(f"/requests/{request_id}").text
+    assert 'data-key="r"' in case and 'data-key="n"' in case
+    assert 'data-key="p"' not in case and 'data-key="e"' not in case  # the attorney's keys
+    before = actions(database)
+    withheld = api.post(f"/requests/{request_id}/review-set/tags", data={
+        "tag": "privileged", "csrf_token": token, "document_ids": [str(family.email)]})
+    assert withheld.status_code == 403 and "Only attorneys may mark" in withheld.text
+    assert actions(database) == before
     tagged = api.post(f"/requests/{request_id}/review-set/tags", follow_redirects=False, data={
         "tag": "responsive", "csrf_token": token, "document_ids": [str(family.email)]})
     assert tagged.status_code == 303
