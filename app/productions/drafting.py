@@ -13,18 +13,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.hashing import sha256
 from app.models import (
     Disposition,
     Document,
     DocumentText,
     HeldDocument,
-    Redaction,
-    RedactionStatus,
     ReviewSetItem,
     ReviewTag,
     ReviewTagName,
 )
+from app.redaction.service import accepted_for_text, text_key
 from app.review.service import chunks
 
 LATEST = datetime.max.replace(tzinfo=UTC)
@@ -43,9 +41,7 @@ class Decision:
 
 def accepted_spans(session: Session, text: str) -> list[dict[str, Any]]:
     """The accepted redactions of a text, as a production keeps them, by start."""
-    rows = session.scalars(select(Redaction).where(
-        Redaction.text_sha256 == sha256(text), Redaction.status == RedactionStatus.accepted)
-        .order_by(Redaction.start, Redaction.end))
+    rows = accepted_for_text(session, text_key(text))
     return [{"start": r.start, "end": r.end, "quote": r.quote, "citation": r.citation_code,
              "reason": r.reason, "reviewer": r.reviewer}
             for r in rows if text[r.start:r.end] == r.quote]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -23,9 +24,8 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.models import Document, DocumentKind
 from app.productions import loadfiles
-from app.redaction.detect import detect
 from tests.ingest.conftest import RunIngest, run_ingest, runtime  # noqa: F401 - fixtures
-from tests.productions.conftest import Headers, Json, accept, produce, series
+from tests.productions.conftest import Headers, Json, produce, series
 from tests.productions.inputs import mailbox, text_pdf
 from tests.review.factories import make_request
 
@@ -71,20 +71,20 @@ def scan(name: str, data: bytes, quotes: list[str]) -> list[str]:
     return [f"{name}: {q}" for q in leaks(data.decode("utf-8", "replace"), quotes)]
 
 
-def suggest_and_accept(database: Database) -> list[str]:
-    """Run the detectors on every text and accept every suggestion; the quotes accepted."""
-    with database.reading() as session:
-        documents = session.scalars(select(Document)).all()
-        texts = [(d.id, d.text.text) for d in documents if d.text and d.text.text]
-    quotes, detectors = [], set()
-    for document_id, text in texts:
-        for finding in detect(text):
-            accept(database, document_id, text, finding.quote, finding.citation,
-                   f"{finding.detector} found by the detector")
-            quotes.append(finding.quote)
-            detectors.add(finding.detector)
-    assert detectors >= EXPECTED, detectors
-    return sorted(set(quotes))
+def suggest_and_accept(api: TestClient, clerk: Headers, request_id: uuid.UUID) -> list[str]:
+    """Suggest over the review set (app.redaction) and accept every suggestion as it reads;
+    the quotes accepted."""
+    suggested = api.post(f"/api/v1/requests/{request_id}/redactions/suggest", headers=clerk)
+    assert suggested.status_code == 200, suggested.text
+    found = api.get(f"/api/v1/requests/{request_id}/redactions", headers=clerk,
+                    params={"status": "suggested", "limit": 500}).json()["items"]
+    for redaction in found:
+        accepted = api.patch(f"/api/v1/redactions/{redaction['id']}", headers=clerk, json={
+            "status": "accepted", "version": redaction["version"],
+            "reason": f"{redaction['detector']} found by the detector"})
+        assert accepted.status_code == 200, accepted.text
+    assert {r["detector"] for r in found} >= EXPECTED, found
+    return sorted({r["quote"] for r in found})
 
 
 def test_acceptance(api: TestClient, clerk: Headers, database: Database, settings: Settings,
@@ -98,14 +98,13 @@ def test_acceptance(api: TestClient, clerk: Headers, database: Database, setting
         voicemails = session.scalars(select(Document).where(
             Document.kind == DocumentKind.voicemail)).all()
     assert len(voicemails) == 2
-    quotes = suggest_and_accept(database)
-    assert {"123-45-6789", "4111 1111 1111 1111", "04/12/1980", "Tr0ub4dor&3", "234-56-7890",
-            "5500 0000 0000 0004", "345-67-8901", "diabetes"} <= set(quotes)
-
     request_id = make_request(database)
     added = api.post(f"/api/v1/requests/{request_id}/review-set/documents", headers=clerk,
                      json={"document_ids": ids})
     assert added.status_code == 200, added.text
+    quotes = suggest_and_accept(api, clerk, request_id)
+    assert {"123-45-6789", "4111 1111 1111 1111", "04/12/1980", "Tr0ub4dor&3", "234-56-7890",
+            "5500 0000 0000 0004", "345-67-8901", "diabetes"} <= set(quotes)
     city = series(api, clerk, "CITY", endorsement="Produced under CORA")
     first = produce(api, clerk, {"request_id": str(request_id)}, city["id"])
     assert first["status"] == "verified", first["verification"]

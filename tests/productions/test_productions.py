@@ -32,7 +32,8 @@ from tests.review.factories import audit_actions, audit_count, make_family, make
 SSN = "123-45-6789"
 
 
-def review_set(api: TestClient, clerk: Headers, database: Database) -> tuple[uuid.UUID, Json]:
+def review_set(api: TestClient, clerk: Headers, database: Database,
+               attorney: Headers) -> tuple[uuid.UUID, Json]:
     """A request with three families in its review set: one plain, one with an SSN accepted
     for redaction, one privileged with its attachment."""
     request_id = make_request(database)
@@ -50,12 +51,12 @@ def review_set(api: TestClient, clerk: Headers, database: Database) -> tuple[uui
                      json={"document_ids": ids})
     assert added.status_code == 200, added.text
     url = f"/api/v1/requests/{request_id}/review-set/tags"
-    for tag, family, citation in (("privileged", secret, "24-72-204(3)(a)(IV)"),
-                                  ("not_responsive", unwanted, None)):
+    for tag, family, citation, who in (("privileged", secret, "24-72-204(3)(a)(IV)", attorney),
+                                       ("not_responsive", unwanted, None, clerk)):
         body: Json = {"tag": tag, "document_ids": [str(d) for d in family.ids]}
         if citation:
             body["citation"] = citation
-        tagged = api.post(url, headers=clerk, json=body)
+        tagged = api.post(url, headers=who, json=body)
         assert tagged.status_code == 200, tagged.text
     return request_id, {"plain": plain, "ssn": ssn, "secret": secret, "unwanted": unwanted}
 
@@ -107,8 +108,8 @@ def test_bad_drafts_are_refused_and_nothing_changes(
 
 
 def test_withheld_documents_get_slip_sheets_and_the_privilege_log(
-        api: TestClient, clerk: Headers, database: Database) -> None:
-    request_id, families = review_set(api, clerk, database)
+        api: TestClient, clerk: Headers, attorney: Headers, database: Database) -> None:
+    request_id, families = review_set(api, clerk, database, attorney)
     city = series(api, clerk, "CITY", endorsement="Produced under CORA")
     production = produce(api, clerk, {"request_id": str(request_id)}, city["id"])
     assert production["status"] == "verified", production["verification"]
@@ -151,8 +152,8 @@ def pdftotext(pdf: bytes) -> str:
 
 
 def test_finalizing_needs_a_verified_production_with_the_series_next_number(
-        api: TestClient, clerk: Headers, database: Database) -> None:
-    request_id, _ = review_set(api, clerk, database)
+        api: TestClient, clerk: Headers, attorney: Headers, database: Database) -> None:
+    request_id, _ = review_set(api, clerk, database, attorney)
     city = series(api, clerk)
     draft = api.post("/api/v1/productions", headers=clerk,
                      json={"series_id": city["id"], "request_id": str(request_id)}).json()
@@ -201,9 +202,9 @@ def test_a_blocked_production_cannot_be_finalized(
 
 
 def test_release_offers_the_package_audits_downloads_and_expires(
-        api: TestClient, clerk: Headers, database: Database, clock: FrozenClock,
-        settings: Settings) -> None:
-    request_id, _ = review_set(api, clerk, database)
+        api: TestClient, clerk: Headers, attorney: Headers, database: Database,
+        clock: FrozenClock, settings: Settings) -> None:
+    request_id, _ = review_set(api, clerk, database, attorney)
     production = produce(api, clerk, {"request_id": str(request_id)}, series(api, clerk)["id"])
     url = f"/api/v1/productions/{production['id']}"
     early = api.post(f"{url}/release", headers=clerk)
