@@ -18,6 +18,9 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.models import (
     BatesSeries,
+    HeldDocument,
+    Hold,
+    HoldStatus,
     Letter,
     LetterKind,
     Production,
@@ -27,7 +30,13 @@ from app.models import (
 )
 from app.productions import loadfiles
 from tests.productions.conftest import Headers, Json, accept, produce, run_builds, series
-from tests.review.factories import audit_actions, audit_count, make_family, make_request
+from tests.review.factories import (
+    RECEIVED,
+    audit_actions,
+    audit_count,
+    make_family,
+    make_request,
+)
 
 SSN = "123-45-6789"
 
@@ -265,3 +274,36 @@ def test_a_fully_produced_release_fulfils_the_request(
         assert session.get_one(RecordsRequest, request_id).status == RequestStatus.fulfilled
         closing = session.scalars(select(Letter).where(Letter.request_id == request_id)).one()
     assert closing.kind == LetterKind.closing and closing.context["grounds"] == []
+
+
+def test_a_hold_production_is_the_attorneys_and_is_not_released(
+        api: TestClient, clerk: Headers, attorney: Headers, auditor: Headers,
+        database: Database) -> None:
+    family = make_family(database, "Contract dispute", "The contract terms, as signed.",
+                         (("contract.txt", "Terms and conditions."),))
+    with database.transaction() as session:
+        hold = Hold(matter_name="Smith v. City", attorney="counsel", status=HoldStatus.active,
+                    version=1)
+        session.add(hold)
+        session.flush()
+        session.add_all(HeldDocument(hold_id=hold.id, document_id=d, held_at=RECEIVED)
+                        for d in family.ids)
+        hold_id = str(hold.id)
+    matter = series(api, attorney, "SMITH-V-CITY", digits=4)
+    refused = api.post("/api/v1/productions", headers=clerk,
+                       json={"series_id": matter["id"], "hold_id": hold_id})
+    assert refused.status_code == 403
+    production = produce(api, attorney, {"hold_id": hold_id}, matter["id"])
+    assert production["status"] == "verified" and production["name"] == "Smith v. City"
+    assert production["first_bates"] == "SMITH-V-CITY0001" and production["counts"]["produced"] == 2
+    url = f"/api/v1/productions/{production['id']}"
+    assert api.get(url, headers=auditor).status_code == 200
+    assert api.get(url, headers=clerk).status_code == 403
+    assert api.post(f"{url}/finalize", headers=clerk).status_code == 403
+    assert production["id"] not in [p["id"] for p in api.get(
+        "/api/v1/productions", headers=clerk).json()["items"]]
+    assert api.post(f"{url}/finalize", headers=attorney).status_code == 200
+    release = api.post(f"{url}/release", headers=attorney)
+    assert release.status_code == 403  # releasing to a requester is the clerk's office's
+    admin_like = api.post(f"{url}/release", headers=clerk)
+    assert admin_like.status_code == 403
