@@ -2,37 +2,45 @@
 
 Interface (owned by the rendering work; app.productions.service calls only this). Every
 function returns PDF bytes that are deterministic: the same arguments give the same bytes
-(no creation dates, ids derived from content).
+(no creation dates, no Info dictionary, no XMP, /ID derived from the content). Anything that
+cannot be rendered safely raises RenderError (a ValueError) whose message says why and never
+quotes redacted text: the caller puts it on a slip sheet.
 
-    Box(start, end, label)        a redacted span of `text`, drawn as a labelled black box
+    Box(start, end, label)        a redacted span text[start:end], drawn as a labelled black box
     Blackout(quote, label)        a redacted string to find and burn out of a PDF or image
 
-    email_pdf(headers, text, boxes)           an e-mail: header rows then the body
-    transcript_pdf(headers, text, boxes)      a voicemail: caller metadata then the transcript
-    text_pdf(title, text, boxes, note)        any other file rendered from its extracted text
-    pdf_without_metadata(data)                a PDF passed through, its metadata removed
-    redacted_pdf(data, blackouts, dpi=150)    pages rasterized with the boxes burned in
-    image_pdf(data, blackouts)                an image as a PDF page, boxes burned in
-    slip_sheet(title, lines)                  one page that stands for a withheld document
-    stamp(pdf, numbers, endorsement)          each page stamped with its Bates number
-                                              (numbers: one label per page) and the line
+    email_pdf(headers: Sequence[tuple[str, str]], text: str, boxes: Sequence[Box]) -> bytes
+        an e-mail: header rows then the body (plain text, pre-wrap)
+    transcript_pdf(headers: Sequence[tuple[str, str]], text: str, boxes: Sequence[Box]) -> bytes
+        a voicemail: caller metadata rows then the transcript
+    text_pdf(title: str, text: str, boxes: Sequence[Box], note: str) -> bytes
+        any other file from its extracted text: title, note line, text
+    slip_sheet(title: str, lines: Sequence[str]) -> bytes
+        one page that stands for a withheld document
+    pdf_without_metadata(data: bytes) -> bytes
+        a PDF passed through: its pages only, without Info, XMP, attachments, JavaScript
+    redacted_pdf(data: bytes, blackouts: Sequence[Blackout], dpi: int = 150) -> bytes
+        every page rasterized (image only, no text layer), each quote burned out wherever found;
+        RenderError if a quote is found on no page
+    image_pdf(data: bytes, blackouts: Sequence[Blackout]) -> bytes
+        a PNG/JPEG/TIFF/GIF/BMP/WebP as image-only pages (one per frame), no EXIF; quotes
+        burned out where OCR reads them
+    stamp(pdf: bytes, numbers: Sequence[str], endorsement: str) -> bytes
+        page i gets numbers[i] bottom right and the endorsement bottom left, in a strip of
+        STRIP points added below the page (len(numbers) must equal the page count)
+    page_count(pdf: bytes) -> int
 
-Headers are (name, value) pairs already scrubbed by the caller.
+Headers are (name, value) pairs already scrubbed by the caller. Box offsets are indexes into
+`text` (Python str); overlapping boxes are joined.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from app.productions.render.boxes import Blackout, Box, RenderError
+from app.productions.render.html import email_pdf, slip_sheet, text_pdf, transcript_pdf
+from app.productions.render.pdf import page_count, pdf_without_metadata
+from app.productions.render.raster import image_pdf, redacted_pdf
+from app.productions.render.stamp import STRIP, stamp
 
-
-@dataclass(frozen=True)
-class Box:
-    start: int
-    end: int
-    label: str  # shown in the box: "Redacted: 24-72-204(3)(a)(IV)"
-
-
-@dataclass(frozen=True)
-class Blackout:
-    quote: str
-    label: str
+__all__ = ["STRIP", "Blackout", "Box", "RenderError", "email_pdf", "image_pdf", "page_count",
+           "pdf_without_metadata", "redacted_pdf", "slip_sheet", "stamp", "text_pdf", "transcript_pdf"]
