@@ -36,7 +36,15 @@ from app.models import (
 )
 from app.productions import loadfiles, logs, render, service
 from app.productions.package import PackageWriter, paths
-from app.productions.render_document import Context, Rendered, people, person, render_one, scrub
+from app.productions.render_document import (
+    Context,
+    Rendered,
+    failed_slip,
+    people,
+    person,
+    render_one,
+    scrub,
+)
 from app.productions.series import label
 
 log = logging.getLogger("custodia.productions")
@@ -105,14 +113,16 @@ def write_package(session: Session, settings: Settings, production: Production, 
             text = document.text.text if document.text else ""
             parent = spans_of.get(document.parent_id) if document.parent_id else None
             begin = label(series, number)
-            rendered = render_one(document, entry, text, Context(store, quotes, citations, begin,
-                                                                 parent))
+            context = Context(store, quotes, citations, begin, parent)
+            rendered = render_one(document, entry, text, context)
             spans_of[document.id] = (list(entry.redactions)
                                      if document.kind == DocumentKind.voicemail else None)
-            pages = render.page_count(rendered.pdf)
-            numbers = [label(series, n) for n in range(number, number + pages)]
-            package.add(f"{where.images}{begin}.pdf",
-                        render.stamp(rendered.pdf, numbers, production.endorsement))
+            try:
+                pages, numbers, stamped = _stamped(rendered.pdf, series, number, production)
+            except render.RenderError:  # a page the stamp cannot take: a slip stands for it
+                rendered = failed_slip(context)
+                pages, numbers, stamped = _stamped(rendered.pdf, series, number, production)
+            package.add(f"{where.images}{begin}.pdf", stamped)
             package.add(f"{where.text}{begin}.txt", rendered.text.encode())
             native = ""
             if rendered.native is not None:
@@ -132,6 +142,13 @@ def write_package(session: Session, settings: Settings, production: Production, 
     built.sha256, built.size, built.last_number = (package.package_sha256, package.package_size,
                                                    number - 1)
     return built
+
+
+def _stamped(pdf: bytes, series: BatesSeries, number: int,
+             production: Production) -> tuple[int, list[str], bytes]:
+    pages = render.page_count(pdf)
+    numbers = [label(series, n) for n in range(number, number + pages)]
+    return pages, numbers, render.stamp(pdf, numbers, production.endorsement)
 
 
 def _describe(volume: _Volume, document: Document, entry: ProductionDocument, rendered: Rendered,
