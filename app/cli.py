@@ -13,6 +13,7 @@ from app.core.settings import ConfigurationError, Settings
 from app.core.startup import check_configuration
 from app.ingest.cli import cli as ingest_cli
 from app.people.cli import cli as people_cli
+from app.productions.cli import cli as productions_cli
 from app.requests.cli import cli as requests_cli
 from app.retention.cli import cli as retention_cli
 from app.search.cli import cli as search_cli
@@ -25,6 +26,7 @@ cli.add_typer(search_cli)
 cli.add_typer(requests_cli, name="requests")
 cli.add_typer(people_cli, name="people")
 cli.add_typer(retention_cli, name="retention")
+cli.add_typer(productions_cli, name="production")
 
 
 Workers = Annotated[int | None, typer.Option(

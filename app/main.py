@@ -34,6 +34,7 @@ from app.mail.routes import router as mail_router
 from app.people.routes import router as people_router
 from app.portal import logs as portal_logs
 from app.portal.routes import router as portal_router
+from app.productions.routes import router as productions_router
 from app.redaction.routes import router as redaction_router
 from app.requests.routes import router as requests_router
 from app.retention.routes import router as retention_router
@@ -108,8 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                    search_router, requests_router, review_router, redaction_router, fees_router,
                    letters_router, portal_router, holds_router, hold_templates_router,
                    acknowledgements_router, jobs_router, mail_router, people_router,
-                   retention_router, apidocs_router,
-                   ui_router):
+                   retention_router, productions_router, apidocs_router, ui_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

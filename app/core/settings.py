@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     mail_from: str = Field(default="", pattern=r"^([^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+)?$",
                            description="The From address of outbound mail, one plain address")
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    release_days: int = Field(
+        default=30, ge=1, le=3650,
+        description="Days a released production stays downloadable from the requester's "
+                    "tracking page (it expires after the last one)")
     # Redaction suggestions (app.redaction.detect): the always-on detectors need nothing here.
     redact_personal_email: bool = Field(
         default=False, description="Suggest redacting e-mail addresses outside the city's domains")
@@ -135,6 +139,10 @@ class Settings(BaseSettings):
     @property
     def natives_dir(self) -> Path:
         return self.data_dir / "natives"
+
+    @property
+    def productions_dir(self) -> Path:
+        return self.data_dir / "productions"
 
     @property
     def uploads_dir(self) -> Path:

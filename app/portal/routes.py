@@ -12,8 +12,9 @@ from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep, paginate
 from app.models import RequestLink
 from app.portal import service
-from app.portal.schemas import LinkIssued, LinkOut, PortalLetter, PortalRequest
+from app.portal.schemas import LinkIssued, LinkOut, PortalLetter, PortalRelease, PortalRequest
 from app.portal.throttle import open_link
+from app.productions import service as productions
 from app.requests.lookup import records_request
 
 router = APIRouter(prefix="/api/v1", tags=["portal"])
@@ -58,7 +59,14 @@ def portal(token: str, request: Request, session: ReadSessionDep, settings: Sett
         delivery_due_date=found.delivery_due_date,
         letters=[PortalLetter(id=letter.id, kind=letter.kind, subject=letter.subject,
                               created_at=letter.created_at, pdf=f"letters/{letter.id}.pdf")
-                 for letter in sent])
+                 for letter in sent],
+        releases=[PortalRelease(id=p.id, name=p.name, volume=p.volume,
+                                released_at=p.released_at, expires_on=p.expires_on,
+                                size=p.package_size, sha256=p.package_sha256,
+                                zip=f"releases/{p.id}.zip")
+                  for p in productions.released_to(session, found,
+                                                   productions.today_of(session, settings))
+                  if p.released_at is not None and p.expires_on is not None])
 
 
 @router.get("/portal/{token}/letters/{letter_id}.pdf", response_class=FileResponse, openapi_extra=PUBLIC,
@@ -71,3 +79,18 @@ def portal_letter(token: str, letter_id: uuid.UUID, request: Request, session: R
     letter = service.letter_download(session, actor, link, found, letter_id)
     return FileResponse(BlobStore(settings.natives_dir).path(letter.pdf_sha256), media_type="application/pdf",
                         filename=f"{found.number}-{letter.kind.value}.pdf", content_disposition_type="inline")
+
+
+@router.get("/portal/{token}/releases/{production_id}.zip", response_class=FileResponse,
+            openapi_extra=PUBLIC,
+            responses={**NOT_FOUND, 410: {"description": "The release has expired"},
+                       200: {"description": "The released package",
+                             "content": {"application/zip": {}}}})
+def portal_release(token: str, production_id: uuid.UUID, request: Request,
+                   session: ReadSessionDep, settings: SettingsDep) -> FileResponse:
+    """A released package (audited, and counted in the production's downloads)."""
+    link, found, actor = open_link(request, session, settings, token)
+    production = productions.download(session, actor, found, production_id,
+                                      productions.today_of(session, settings))
+    return FileResponse(productions.path_of(settings, production), media_type="application/zip",
+                        filename=f"{found.number}-{production.volume}.zip")

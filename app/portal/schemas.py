@@ -30,6 +30,17 @@ class PortalLetter(BaseModel):
     pdf: str = Field(description="Path of the letter's PDF under this link")
 
 
+class PortalRelease(BaseModel):
+    id: uuid.UUID
+    name: str
+    volume: str
+    released_at: datetime
+    expires_on: date = Field(description="The last day it may be downloaded")
+    size: int
+    sha256: str
+    zip: str = Field(description="Path of the package under this link")
+
+
 class PortalRequest(BaseModel):
     """What the requester sees: where their request stands, and the letters sent about it."""
 
@@ -41,3 +52,5 @@ class PortalRequest(BaseModel):
     delivery_due_date: date | None = Field(
         description="When a fee was paid: the records are due by this date")
     letters: list[PortalLetter]
+    releases: list[PortalRelease] = Field(
+        description="Records released to the requester and still downloadable, oldest first")

@@ -16,6 +16,7 @@ from app.core.errors import NotFound, TooManyRequests
 from app.portal import service
 from app.portal.pages import language_of, portal_page, refusal
 from app.portal.throttle import open_link
+from app.productions import service as productions
 
 router = APIRouter()
 
@@ -39,7 +40,12 @@ def track(token: str, request: Request, database: DatabaseDep, settings: Setting
                      "due": format_date(due, "long", locale=language),
                      "extended": found.extended_due_date is not None,
                      "letters": [{"id": letter.id, "kind": letter.kind.value, "subject": letter.subject,
-                                  "created_at": letter.created_at} for letter in sent]}
+                                  "created_at": letter.created_at} for letter in sent],
+                     "releases": [{"id": p.id, "name": p.name, "volume": p.volume,
+                                   "released_at": p.released_at, "size": p.package_size,
+                                   "expires": format_date(p.expires_on, "long", locale=language)}
+                                  for p in productions.released_to(
+                                      session, found, productions.today_of(session, settings))]}
     except (NotFound, TooManyRequests) as error:
         return _refused(request, error)
     return portal_page(request, "track.html", {"shown": shown, "token": token})
@@ -63,3 +69,28 @@ def letter_pdf(token: str, letter_id: str, request: Request, database: DatabaseD
     except NotFound as error:
         return refusal(request, "no_link" if error.detail == service.NO_LINK else "no_letter", 404)
     return FileResponse(path, media_type="application/pdf", filename=name, content_disposition_type="inline")
+
+
+@router.get("/portal/track/{token}/releases/{production_id}.zip", response_model=None)
+def release_zip(token: str, production_id: str, request: Request, database: DatabaseDep,
+                settings: SettingsDep) -> Response | FileResponse:
+    """A released package, as its requester downloads it (audited, counted); an expired one
+    is refused with a page that says until when it could be downloaded."""
+    try:
+        with database.reading() as session:
+            link, found, actor = open_link(request, session, settings, token)
+            try:
+                wanted = uuid.UUID(production_id)
+            except ValueError:
+                raise NotFound(productions.NO_RELEASE) from None
+            production = productions.download(session, actor, found, wanted,
+                                              productions.today_of(session, settings))
+            path = productions.path_of(settings, production)
+            name = f"{found.number}-{production.volume}.zip"
+    except TooManyRequests as error:
+        return _refused(request, error)
+    except productions.ReleaseExpired:
+        return refusal(request, "release_expired", 410)
+    except NotFound as error:
+        return refusal(request, "no_link" if error.detail == service.NO_LINK else "no_release", 404)
+    return FileResponse(path, media_type="application/zip", filename=name)

@@ -149,6 +149,10 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
     templates = client.get("/api/v1/letter-templates", headers=clerk).json()
     citations = client.get("/api/v1/citations", headers=clerk).json()
     schedules = client.get("/api/v1/fee-schedules", headers=clerk).json()
+    bates = client.post("/api/v1/bates-series", headers=clerk, json={"prefix": "FUZZ"})
+    production = client.post("/api/v1/productions", headers=clerk, json={
+        "series_id": bates.json()["id"], "request_id": request_id})
+    assert production.status_code == 201, production.text
     return {
         "request_id": [request_id], "letter_id": [letter.json()["id"]],
         "link_id": [link.json()["id"]], "token": [link.json()["token"]],
@@ -160,6 +164,7 @@ def _seed(client: TestClient, signed_in: dict[str, Headers], share: Path, settin
         "connection_id": [connection.json()["id"]], "saved_id": [saved.json()["id"]],
         "token_id": [token.json()["id"]], "lockout_id": [lockouts[0]["id"]],
         "hold_id": [hold.json()["id"]], "redaction_id": [redaction.json()["id"]],
+        "production_id": [production.json()["id"]],
         "person_id": [boss.json()["id"], person.json()["id"]],
     }
 
