@@ -26,6 +26,7 @@ from app.ui import (
     hold_actions,
     holds,
     people,
+    productions,
     redactions,
     requests,
     requests_fees,
@@ -50,6 +51,7 @@ PAGES = [
     requests_letters,
     # redaction review and productions
     redactions,
+    productions,
     # legal holds and the people they hold
     holds,
     hold_actions,
