@@ -20,8 +20,8 @@ could not be checked is not known to be clean.
 Matching. Both sides are NFKC-normalised with soft hyphens and zero-width characters
 removed. A redacted string that is mostly digits (at least 4 digits, and 80% of what is
 not a separator) is compared as its digit sequence: in the target, digit groups joined by
-up to three separators (whitespace - . ( ) / _) form a run, and a hit is a run of whole
-groups whose digits equal it. So 078-05-1120, 078 05 1120 and 078051120 are one string,
+up to three separators (whitespace, hyphens and dashes, . ( ) / _) form a run, and a hit
+is a run of whole groups whose digits equal it. So 078-05-1120, 078 05 1120 and 078051120 are one string,
 while CITY001234 is not a hit for 1234 (the group is 001234). Other strings are compared
 case-insensitively with whitespace collapsed, as substrings; strings shorter than four
 characters only as whole words, or they would be found inside every other word.
@@ -62,7 +62,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-SEPARATORS = r"[\s\-.()/_]"  # "_" too: 078_05_1120 is a file name's spelling
+SEPARATORS = r"[\s\-\u2010-\u2015\u2212.()/_]"  # dashes as typesetting and OCR give them; "_": a file name's
 _RUN = re.compile(rf"\d+(?:{SEPARATORS}{{1,3}}\d+)*")
 _DIGITS = re.compile(r"\d+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
