@@ -1,7 +1,9 @@
 """The leak verifier: is any redacted string anywhere in a built package?
 
-    verify_package(zip_path: Path, redacted: Iterable[str], *, key: bytes | None = None) -> Report
-    Report(ok, hits: list[Hit], checked: dict[str, int], unreadable: list[str]).to_dict()
+    verify_package(zip_path: Path, redacted: Iterable[str], *, key: bytes | None = None,
+                   ocr: bool | None = None) -> Report
+    Report(ok, hits: list[Hit], checked: dict[str, int], unreadable: list[str],
+           warnings: list[str]).to_dict()
     Hit(place, redacted, fingerprint, index, detail)
 
 Where it looks, entry by entry (one entry in memory at a time):
@@ -13,6 +15,12 @@ Where it looks, entry by entry (one entry in memory at a time):
   the XMP stream, and every string and decoded stream of the file's objects (annotations,
   bookmarks, form fields, content streams), JPEGs inside included as images;
 - images (anything Pillow opens): info, EXIF with its sub-directories, PNG text chunks;
+- by OCR (tesseract, app.productions.verify_ocr): every PDF page without text of its own
+  or with a picture on it (a rasterized page carries only its Bates stamp as text), rendered
+  at 200 dpi one at a time, and every image file, page by page. `ocr`: None reads them when
+  tesseract is installed, and else says so in `warnings` and counts "pages not OCRed" (the
+  package does not fail for it); True requires OCR (pages it could not read are
+  `unreadable`); False reads none (a warning too);
 - zip files inside (a .docx native), their members the same way, two levels deep.
 A file that cannot be read is listed in `unreadable` and fails the package too: what
 could not be checked is not known to be clean.
@@ -20,8 +28,8 @@ could not be checked is not known to be clean.
 Matching. Both sides are NFKC-normalised with soft hyphens and zero-width characters
 removed. A redacted string that is mostly digits (at least 4 digits, and 80% of what is
 not a separator) is compared as its digit sequence: in the target, digit groups joined by
-up to three separators (whitespace - . ( ) / _) form a run, and a hit is a run of whole
-groups whose digits equal it. So 078-05-1120, 078 05 1120 and 078051120 are one string,
+up to three separators (whitespace, hyphens and dashes, . ( ) / _) form a run, and a hit
+is a run of whole groups whose digits equal it. So 078-05-1120, 078 05 1120 and 078051120 are one string,
 while CITY001234 is not a hit for 1234 (the group is 001234). Other strings are compared
 case-insensitively with whitespace collapsed, as substrings; strings shorter than four
 characters only as whole words, or they would be found inside every other word.
@@ -62,7 +70,12 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-SEPARATORS = r"[\s\-.()/_]"  # "_" too: 078_05_1120 is a file name's spelling
+from app.core.pdfium import LOCK as PDFIUM
+from app.productions import verify_ocr
+from ingest.extract import ocr as tesseract
+from ingest.extract.base import ExtractionError
+
+SEPARATORS = r"[\s\-\u2010-\u2015\u2212.()/_]"  # dashes as typesetting and OCR give them; "_": a file name's
 _RUN = re.compile(rf"\d+(?:{SEPARATORS}{{1,3}}\d+)*")
 _DIGITS = re.compile(r"\d+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
@@ -87,6 +100,7 @@ class Report:
     hits: list[Hit]
     checked: dict[str, int]
     unreadable: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what was not checked, without failing
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,6 +193,10 @@ class _Finder:
         return list(found.values())
 
 
+def _pages(count: int) -> str:
+    return "1 page" if count == 1 else f"{count} pages"
+
+
 def _as_text(value: object) -> str:
     if isinstance(value, bytes):
         return _decode(value)
@@ -197,11 +215,22 @@ def _decode(data: bytes) -> str:
 
 
 class _Scan:
-    def __init__(self, finder: _Finder) -> None:
+    def __init__(self, finder: _Finder, ocr: bool | None) -> None:
         self.finder = finder
         self.hits: dict[tuple[str, int], Hit] = {}
         self.checked: dict[str, int] = {}
         self.unreadable: list[str] = []
+        self.ocr_required = ocr is True
+        self.ocr_off = ("OCR turned off" if ocr is False
+                        else "" if tesseract.available() else tesseract.UNAVAILABLE)
+
+    def warnings(self) -> list[str]:
+        unread = self.checked.get("pages not OCRed", 0)
+        if not unread or self.ocr_required:
+            return []
+        verb = "was" if unread == 1 else "were"
+        return [f"{self.ocr_off}: {_pages(unread)} {verb} not read for text (PDF pages with no text "
+                "layer or a picture, and images); a redacted string on them would not be found"]
 
     def check(self, place: str, text: str, detail: str) -> None:
         for secret in self.finder.find(text):
@@ -269,17 +298,31 @@ class _Scan:
             self.archive(archive, raw, label, depth)
 
     def pdf(self, label: str, data: bytes) -> None:
-        document = pdfium.PdfDocument(data)
+        with PDFIUM:
+            document = pdfium.PdfDocument(data)
         try:
-            for number in range(len(document)):
-                page = document[number]
-                textpage = page.get_textpage()
-                self.check(f"{label} page {number + 1} text", textpage.get_text_range(), "pdfium text layer")
-                textpage.close()
-                page.close()
+            pictured = []
+            with PDFIUM:
+                pages = len(document)
+            for number in range(pages):
+                with PDFIUM:
+                    page = document[number]
+                    try:
+                        textpage = page.get_textpage()
+                        text = textpage.get_text_range()
+                        textpage.close()
+                        if verify_ocr.needs_ocr(page, text):
+                            pictured.append(number)
+                    finally:
+                        page.close()
+                self.check(f"{label} page {number + 1} text", text, "pdfium text layer")
                 self.count("pdf pages")
+            self.read_pages(label, len(pictured),
+                            ((f"{label} page {n + 1}", verify_ocr.page_png(document, n)) for n in pictured),
+                            f"OCR of the page at {verify_ocr.DPI} dpi")
         finally:
-            document.close()
+            with PDFIUM:
+                document.close()
         reader = PdfReader(io.BytesIO(data))
         for number, page in enumerate(reader.pages, start=1):
             self.check(f"{label} page {number} text", page.extract_text(), "pypdf text layer")
@@ -295,27 +338,55 @@ class _Scan:
         jpegs: list[bytes] = []
         self.check(f"{label} PDF objects", BOUNDARY.join(_pdf_strings(reader.trailer, jpegs)),
                    "strings and streams of the PDF")
-        for number, jpeg in enumerate(jpegs, start=1):
-            self.image(f"{label} image {number}", jpeg, required=True)
+        for number, jpeg in enumerate(jpegs, start=1):  # what they show was OCRed on the page
+            self.image(f"{label} image {number}", jpeg, required=True, read=False)
 
-    def image(self, label: str, data: bytes, *, required: bool) -> None:
+    def image(self, label: str, data: bytes, *, required: bool, read: bool = True) -> None:
         try:
             image = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError as error:  # an image, too large to be checked
+            self.unreadable.append(f"{label}: image could not be read ({error})")
+            return
         except Exception as error:  # noqa: BLE001  # not an image: its bytes were read as text
             if required:
                 self.unreadable.append(f"{label}: image could not be read ({type(error).__name__})")
             return
-        self.guarded(label, "image", lambda: self.image_metadata(label, image))
+        with image:
+            self.guarded(label, "image", lambda: self.image_metadata(label, image))
+            if read:
+                self.guarded(label, "image", lambda: self.read_image(label, image))
+
+    def read_image(self, label: str, image: Image.Image) -> None:
+        pages = verify_ocr.image_pages(image)
+        self.read_pages(label, pages, ((f"{label} page {n}" if pages > 1 else label, png)
+                                       for n, png in verify_ocr.image_pngs(image)), "OCR of the image")
+
+    def read_pages(self, label: str, count: int, pages: Iterator[tuple[str, bytes]], detail: str) -> None:
+        """OCR the `count` (place, PNG) pages, made one at a time as they are read."""
+        if not count:
+            return
+        if self.ocr_off:
+            self.count("pages not OCRed", count)
+            if self.ocr_required:
+                self.unreadable.append(f"{label}: {_pages(count)} not OCRed ({self.ocr_off})")
+            return
+        for place, png in pages:
+            try:
+                text = verify_ocr.read(png)
+            except ExtractionError as error:
+                self.unreadable.append(f"{place}: {error}")
+                continue
+            self.count("pages OCRed")
+            self.check(f"{place} image (OCR)", text, detail)
 
     def image_metadata(self, label: str, image: Image.Image) -> None:
-        with image:
-            self.count("images")
-            parts = [f"{key}{BOUNDARY}{_as_text(value)}" for key, value in image.info.items()]
-            parts += [f"{k}{BOUNDARY}{_as_text(v)}" for k, v in getattr(image, "text", {}).items()]
-            exif = image.getexif()
-            directories = [exif, *(exif.get_ifd(tag) for tag in (0x8769, 0x8825, 0xA005))]
-            parts += [_as_text(value) for directory in directories for value in directory.values()]
-            self.check(f"{label} image metadata", BOUNDARY.join(parts), "info, EXIF and text chunks")
+        self.count("images")
+        parts = [f"{key}{BOUNDARY}{_as_text(value)}" for key, value in image.info.items()]
+        parts += [f"{k}{BOUNDARY}{_as_text(v)}" for k, v in getattr(image, "text", {}).items()]
+        exif = image.getexif()
+        directories = [exif, *(exif.get_ifd(tag) for tag in (0x8769, 0x8825, 0xA005))]
+        parts += [_as_text(value) for directory in directories for value in directory.values()]
+        self.check(f"{label} image metadata", BOUNDARY.join(parts), "info, EXIF and text chunks")
 
 
 def _pdf_strings(start: PdfObject, jpegs: list[bytes] | None = None) -> Iterator[str]:
@@ -348,13 +419,15 @@ def _pdf_strings(start: PdfObject, jpegs: list[bytes] | None = None) -> Iterator
                 jpegs.append(bytes(item._data))  # the JPEG as stored: its EXIF and comments
 
 
-def verify_package(zip_path: Path, redacted: Iterable[str], *, key: bytes | None = None) -> Report:
-    """Search the package for every redacted string; `ok` only if none is found anywhere."""
+def verify_package(zip_path: Path, redacted: Iterable[str], *, key: bytes | None = None,
+                   ocr: bool | None = None) -> Report:
+    """Search the package for every redacted string; `ok` only if none is found anywhere.
+    `ocr`: None reads page images when tesseract is installed, True requires it, False skips."""
     finder = _Finder(redacted, key if key is not None else secrets.token_bytes(32))
-    scan = _Scan(finder)
+    scan = _Scan(finder, ocr)
     scan.count("redacted strings", finder.count)
     with zip_path.open("rb") as raw, zipfile.ZipFile(raw) as archive:
         scan.archive(archive, raw, "", 0)
     hits = sorted(scan.hits.values(), key=lambda hit: (hit.place, hit.index))
     return Report(not hits and not scan.unreadable, hits, dict(sorted(scan.checked.items())),
-                  scan.unreadable)
+                  scan.unreadable, scan.warnings())

@@ -197,3 +197,9 @@ def test_the_planted_pdf_helpers_really_plant(tmp_path: Path) -> None:
     assert reader.metadata is not None and reader.metadata.title == SSN
     assert "/Metadata" in reader.root_object
     assert b"hello" not in with_xmp(pdf(), "<x>hello</x>")  # the XMP stream is compressed
+
+
+def test_dashes_as_typesetting_and_ocr_give_them_separate_digits(tmp_path: Path) -> None:
+    for dashed in ["078\u201305\u20131120", "078\u201405\u20141120", "078\u221205\u22121120"]:
+        report = verify_package(package(tmp_path / "p.zip", text_file=f"SSN {dashed}"), [SSN], key=KEY)
+        assert places(report) == {LAYOUT.text + "CITY000001.txt"}, dashed
