@@ -93,6 +93,10 @@ class Settings(BaseSettings):
         description="Days a released production stays downloadable from the requester's "
                     "tracking page (it expires after the last one)")
     # Redaction suggestions (app.redaction.detect): the always-on detectors need nothing here.
+    verify_requires_ocr: bool = Field(
+        default=False,
+        description="The leak verifier must OCR every page image of a package (tesseract "
+                    "installed); off: it OCRs them when tesseract is there and warns when not")
     redact_personal_email: bool = Field(
         default=False, description="Suggest redacting e-mail addresses outside the city's domains")
     redact_home_address: bool = Field(

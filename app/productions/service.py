@@ -7,6 +7,8 @@ taken) -> released (a request's: offered on the requester's tracking page until 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from datetime import date, timedelta
 from http import HTTPStatus
@@ -25,6 +27,7 @@ from app.core.blobs import BlobStore
 from app.core.clock import clock_of
 from app.core.db import write_last
 from app.core.errors import BadRequest, Conflict, CustodiaError, Forbidden, NotFound
+from app.core.secrets import signing_key
 from app.core.settings import Settings
 from app.holds.service import hold_of
 from app.letters import service as letters
@@ -198,6 +201,13 @@ def redacted_strings(session: Session, production: Production) -> list[str]:
     return sorted(quotes)
 
 
+def fingerprint_key(settings: Settings) -> bytes:
+    """The key of the verifier's fingerprints (HMACs of each redacted string): derived from
+    the signing key, so two reports on one installation name the same string alike."""
+    return hmac.new(signing_key(settings).get_secret_value().encode(), b"custodia leak verifier",
+                    hashlib.sha256).digest()
+
+
 def verify(session: Session, actor: Actor, settings: Settings,
            production: Production) -> Production:
     """Run the leak verifier on the package as built: verified, or blocked naming each place."""
@@ -207,7 +217,8 @@ def verify(session: Session, actor: Actor, settings: Settings,
     path = path_of(settings, production)
     if not path.exists():
         raise Conflict("The package file is missing: build the production again.")
-    report = verify_package(path, redacted_strings(session, production))
+    report = verify_package(path, redacted_strings(session, production), key=fingerprint_key(settings),
+                            ocr=True if settings.verify_requires_ocr else None)
     before = production.status
     production.verification = audit.jsonable(report.to_dict())
     production.status = S.verified if report.ok else S.blocked

@@ -35,7 +35,8 @@ case-insensitively with whitespace collapsed, as substrings; strings shorter tha
 characters only as whole words, or they would be found inside every other word.
 
 The report is stored and shown, so it never holds a redacted string: `redacted` is a
-mask ("07*-**-****"), `fingerprint` an HMAC-SHA256 of the normalised string under `key`
+shape (app.redaction.service.masked: "999-99-9999"), `fingerprint` an HMAC-SHA256 of the
+normalised string under `key`
 (a plain SHA-256 of a nine-digit number is reversed by trying all 10^9), and `index` the
 string's position in `redacted` as given. Without a key, a random one is used, so
 fingerprints then only match within the one report. A place that names an entry whose
@@ -72,6 +73,7 @@ from pypdf.generic import (
 
 from app.core.pdfium import LOCK as PDFIUM
 from app.productions import verify_ocr
+from app.redaction.service import masked
 from ingest.extract import ocr as tesseract
 from ingest.extract.base import ExtractionError
 
@@ -88,7 +90,7 @@ NESTED_LIMIT = 512 << 20  # bytes of one member of a zip inside the package
 @dataclass(frozen=True)
 class Hit:
     place: str  # "VOL001/IMAGES/CITY000003.pdf page 2 text", "VOL001/DATA/VOL001.dat", "zip listing"
-    redacted: str  # masked: "07*-**-****"
+    redacted: str  # its shape: "999-99-9999"
     fingerprint: str  # HMAC-SHA256 of the normalised string under the caller's key
     index: int  # position of the string in what the caller passed
     detail: str
@@ -126,19 +128,6 @@ def normalise(value: str) -> str:
     return digits if digits is not None else _SPACES.sub(" ", value.casefold()).strip()
 
 
-def mask(value: str) -> str:
-    """The first quarter of the letters and digits (at most 3), the rest as '*'."""
-    shown = min(3, sum(c.isalnum() for c in value) // 4)
-    out = []
-    for c in value[:40]:
-        if c.isalnum():
-            out.append(c if shown > 0 else "*")
-            shown -= 1
-        else:
-            out.append(" " if c.isspace() else c)
-    return "".join(out) + ("…" if len(value) > 40 else "")
-
-
 @dataclass(frozen=True)
 class _Secret:
     index: int
@@ -161,7 +150,7 @@ class _Finder:
             seen.add(normal)
             digits = _digits_only(_clean(value)) is not None
             word = None if digits or len(normal) >= 4 else re.compile(rf"(?<!\w){re.escape(normal)}(?!\w)")
-            secret = _Secret(index, normal, digits, mask(value.strip()),
+            secret = _Secret(index, normal, digits, masked(value.strip()),
                              hmac.new(key, normal.encode(), hashlib.sha256).hexdigest(), word)
             if digits:
                 self.by_digits[normal] = secret

@@ -40,16 +40,13 @@ from app.models import (
 )
 from app.review import citations
 from app.review.service import chunks, require_in_set
+from app.review.tags import CitationRequired
 
 Status = RedactionStatus
 
 
 class ReasonRequired(BadRequest):
     code = "reason_required"
-
-
-class CitationRequired(BadRequest):
-    code = "citation_required"
 
 
 class SpanOutsideText(BadRequest):
