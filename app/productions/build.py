@@ -221,7 +221,7 @@ def _logs(package: PackageWriter, volume: _Volume, production: Production) -> No
 def build(database: Database, settings: Settings, actor: Actor, production_id: uuid.UUID,
           progress: Progress | None = None) -> None:
     """Build the package (numbered from the series' next number), store what it holds and
-    replace the package file; then run the leak verifier on it."""
+    replace the package file; then run the leak verifier on it (outside the write)."""
     with database.reading() as session:
         production = service.production_of(session, production_id)
         if production.status not in service.REBUILDABLE:
@@ -240,6 +240,8 @@ def build(database: Database, settings: Settings, actor: Actor, production_id: u
                    built, partial)
     finally:
         partial.unlink(missing_ok=True)
+    service.verify(database, actor, settings,
+                   lambda session: service.production_of(session, production_id))
 
 
 def _store(session: Session, actor: Actor, settings: Settings, production_id: uuid.UUID,
@@ -260,7 +262,6 @@ def _store(session: Session, actor: Actor, settings: Settings, production_id: uu
     audit.record(session, actor, "production.build", "production", production.id,
                  before=before, after=service.snapshot(production), package_size=built.size)
     os.replace(partial, service.path_of(settings, production))
-    service.verify(session, actor, settings, production)
 
 
 def rebuild_sha256(session: Session, settings: Settings, production: Production,

@@ -208,6 +208,13 @@ def test_a_blocked_production_cannot_be_finalized(
     assert refused.status_code == 409 and "blocked" in refused.json()["detail"]
     assert refused.json()["verification"]["hits"]
     assert audit_count(database) == before
+    # verified again, it is blocked again, and the hit names its place and the shape only
+    again = api.post(f"/api/v1/productions/{production['id']}/verify", headers=clerk)
+    assert again.status_code == 200 and again.json()["status"] == "blocked"
+    hits = again.json()["verification"]["hits"]
+    assert {hit["redacted"] for hit in hits} == {"999-99-9999"}
+    assert any(hit["place"].startswith("VOL001/") for hit in hits)
+    assert SSN not in str(again.json()) and audit_actions(database)[-1] == "production.verify"
 
 
 def test_release_offers_the_package_audits_downloads_and_expires(
