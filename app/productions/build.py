@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
+import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.core import audit
@@ -48,6 +50,7 @@ from app.productions.render_document import (
 from app.productions.series import label
 
 log = logging.getLogger("custodia.productions")
+T = TypeVar("T")
 Progress = Callable[[int, int], None]  # (documents done, documents)
 KINDS = {DocumentKind.email: "E-mail", DocumentKind.voicemail: "Voicemail",
          DocumentKind.attachment: "Attachment"}
@@ -71,20 +74,65 @@ class Built:
     placed: list[Placed] = field(default_factory=list)
 
 
+class _Spool(Generic[T]):
+    """Records kept on disk while the documents are written, read back in order at the end:
+    the load files and logs of a big production never sit in memory whole."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _Volume.close)
+
+    def add(self, record: T) -> None:
+        pickle.dump(record, self._file)  # our own records, read back by this process only
+
+    def __iter__(self) -> Iterator[T]:
+        self._file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self._file)
+            except EOFError:
+                return
+
+    def close(self) -> None:
+        self._file.close()
+
+
 @dataclass
 class _Volume:
-    """What the load files and logs collect while the documents are written."""
+    """What the load files and logs collect while the documents are written: spooled, but
+    for each family's first and last Bates number (BEGATTACH, ENDATTACH)."""
 
-    rows: list[dict[str, str]] = field(default_factory=list)
-    families: list[uuid.UUID] = field(default_factory=list)
-    opt: list[loadfiles.OptPage] = field(default_factory=list)
-    redactions: list[logs.RedactionLogRow] = field(default_factory=list)
-    privilege: list[logs.PrivilegeLogRow] = field(default_factory=list)
+    rows: _Spool[tuple[uuid.UUID, dict[str, str]]] = field(default_factory=_Spool)
+    opt: _Spool[loadfiles.OptPage] = field(default_factory=_Spool)
+    redactions: _Spool[logs.RedactionLogRow] = field(default_factory=_Spool)
+    privilege: _Spool[logs.PrivilegeLogRow] = field(default_factory=_Spool)
+    first: dict[uuid.UUID, str] = field(default_factory=dict)
+    last: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    def close(self) -> None:
+        for spool in (self.rows, self.opt, self.redactions, self.privilege):
+            spool.close()
 
 
-def _citations(session: Session, entries: list[ProductionDocument]) -> dict[str, str]:
-    codes = {e.citation_code for e in entries if e.citation_code}
-    codes |= {s["citation"] for e in entries for s in e.redactions if s.get("citation")}
+def _entries(session: Session, production: Production,
+             chunk: int = 500) -> Iterator[ProductionDocument]:
+    """The production's documents in order, a chunk at a time (each expunged once written)."""
+    after = -1
+    while True:
+        rows = list(session.scalars(service.documents_of(production)
+                                    .where(ProductionDocument.position > after).limit(chunk)))
+        yield from rows
+        if len(rows) < chunk:
+            return
+        after = rows[-1].position
+
+
+def _citations(session: Session, production: Production) -> dict[str, str]:
+    """code -> title of every citation the production's documents cite."""
+    codes: set[str] = set()
+    for entry in _entries(session, production):
+        codes |= {entry.citation_code} - {""}
+        codes |= {s["citation"] for s in entry.redactions if s.get("citation")}
+        session.expunge(entry)
     if not codes:
         return {}
     return dict(session.execute(select(Citation.code, Citation.title)
@@ -95,9 +143,10 @@ def write_package(session: Session, settings: Settings, production: Production, 
                   progress: Progress | None = None) -> Built:
     """Write the production's zip to `out` from its snapshot, numbering from first_number."""
     series = session.get_one(BatesSeries, production.series_id)
-    entries = list(session.scalars(service.documents_of(production)))
     quotes = sorted(set(service.redacted_strings(session, production)), key=lambda q: (-len(q), q))
-    citations = _citations(session, entries)
+    citations = _citations(session, production)
+    total = session.scalar(select(func.count()).select_from(ProductionDocument).where(
+        ProductionDocument.production_id == production.id)) or 0
     store = BlobStore(settings.natives_dir)
     where = paths(production.volume)
     volume = _Volume()
@@ -107,7 +156,7 @@ def write_package(session: Session, settings: Settings, production: Production, 
     header = {"production": production.name, "volume": production.volume,
               "prefix": series.prefix, "package_date": production.package_date.isoformat()}
     with PackageWriter(out, production.package_date, header) as package:
-        for done, entry in enumerate(entries, 1):
+        for done, entry in enumerate(_entries(session, production), 1):
             document = session.scalars(select(Document).options(selectinload(Document.text))
                                        .where(Document.id == entry.document_id)).one()
             text = document.text.text if document.text else ""
@@ -133,12 +182,16 @@ def write_package(session: Session, settings: Settings, production: Production, 
             built.placed.append(Placed(entry.position, numbers[0], numbers[-1], pages))
             number += pages
             session.expunge(document)
+            session.expunge(entry)
             if progress is not None:
-                progress(done, len(entries))
-        _load_files(package, volume, where)
-        _logs(package, volume, production)
+                progress(done, total)
+        try:
+            _load_files(package, volume, where)
+            _logs(package, volume, production)
+        finally:
+            volume.close()
         package.close({"bates": f"{label(series, production.first_number)}-"
-                                f"{label(series, number - 1)}", "documents": len(entries)})
+                                f"{label(series, number - 1)}", "documents": total})
     built.sha256, built.size, built.last_number = (package.package_sha256, package.package_size,
                                                    number - 1)
     return built
@@ -146,9 +199,14 @@ def write_package(session: Session, settings: Settings, production: Production, 
 
 def _stamped(pdf: bytes, series: BatesSeries, number: int,
              production: Production) -> tuple[int, list[str], bytes]:
-    pages = render.page_count(pdf)
-    numbers = [label(series, n) for n in range(number, number + pages)]
-    return pages, numbers, render.stamp(pdf, numbers, production.endorsement)
+    numbers: list[str] = []
+
+    def numbered(pages: int) -> list[str]:
+        numbers.extend(label(series, n) for n in range(number, number + pages))
+        return numbers
+
+    stamped = render.stamp(pdf, numbered, production.endorsement)
+    return len(numbers), numbers, stamped
 
 
 def _describe(volume: _Volume, document: Document, entry: ProductionDocument, rendered: Rendered,
@@ -158,8 +216,9 @@ def _describe(volume: _Volume, document: Document, entry: ProductionDocument, re
     begin, end = numbers[0], numbers[-1]
     spans = entry.redactions
     codes = sorted({s["citation"] for s in spans if s.get("citation")})
-    volume.families.append(document.family_id)
-    volume.rows.append({
+    volume.first.setdefault(document.family_id, begin)
+    volume.last[document.family_id] = end
+    volume.rows.add((document.family_id, {
         "BEGBATES": begin, "ENDBATES": end, "FROM": scrub(person(document.sender), quotes),
         "TO": scrub(people(document, "to"), quotes), "CC": scrub(people(document, "cc"), quotes),
         "SUBJECT": scrub(document.subject, quotes), "FILENAME": scrub(document.filename, quotes),
@@ -168,20 +227,21 @@ def _describe(volume: _Volume, document: Document, entry: ProductionDocument, re
         "REDACTED": "Y" if entry.disposition == Disposition.redacted else "",
         "WITHHELD_REASON": (" ".join(filter(None, [entry.withheld_ground, entry.citation_code]))
                             if entry.disposition == Disposition.withheld else rendered.note),
-    })
-    volume.opt.extend(loadfiles.document_pages(numbers, name, f"IMAGES\\{begin}.pdf"))
+    }))
+    for page in loadfiles.document_pages(numbers, name, f"IMAGES\\{begin}.pdf"):
+        volume.opt.add(page)
     bates = begin if begin == end else f"{begin}-{end}"
     shown = scrub(document.filename or document.subject or KINDS[document.kind], quotes)
     for code in codes or ([""] if spans else []):
         mine = [s for s in spans if (s.get("citation") or "") == code]
-        volume.redactions.append(logs.RedactionLogRow(
+        volume.redactions.add(logs.RedactionLogRow(
             bates=bates, document=shown, spans=len(mine),
             reason="; ".join(sorted({s.get("reason", "") for s in mine} - {""})),
             citation=f"{code} ({citations[code]})" if code in citations else code,
             reviewer="; ".join(sorted({s.get("reviewer", "") for s in mine} - {""}))))
     if entry.disposition == Disposition.withheld:
         kind = KINDS[document.kind]
-        volume.privilege.append(logs.PrivilegeLogRow(
+        volume.privilege.add(logs.PrivilegeLogRow(
             bates=bates, date=document.sent_at.date() if document.sent_at else None,
             author=scrub(person(document.sender), quotes),
             recipients=scrub("; ".join(filter(None, [people(document, "to"),
@@ -195,16 +255,13 @@ def _describe(volume: _Volume, document: Document, entry: ProductionDocument, re
 
 def _load_files(package: PackageWriter, volume: _Volume, where: Any) -> None:
     """DAT, CSV and OPT; BEGATTACH/ENDATTACH span each document's family in this volume."""
-    first: dict[uuid.UUID, str] = {}
-    last: dict[uuid.UUID, str] = {}
-    for family, row in zip(volume.families, volume.rows, strict=True):
-        first.setdefault(family, row["BEGBATES"])
-        last[family] = row["ENDBATES"]
-    for family, row in zip(volume.families, volume.rows, strict=True):
-        row["BEGATTACH"], row["ENDATTACH"] = first[family], last[family]
+    def rows() -> Iterator[dict[str, str]]:
+        for family, row in volume.rows:
+            yield {**row, "BEGATTACH": volume.first[family], "ENDATTACH": volume.last[family]}
+
     for name, writer in ((where.dat, loadfiles.write_dat), (where.csv, loadfiles.write_csv)):
         with package.open(name) as out:
-            writer(volume.rows, out)
+            writer(rows(), out)
     with package.open(where.opt) as out:
         loadfiles.write_opt(volume.opt, out)
 
@@ -215,13 +272,13 @@ def _logs(package: PackageWriter, volume: _Volume, production: Production) -> No
     with package.open("privilege_log.csv") as out:
         logs.privilege_log_csv(volume.privilege, out)
     package.add("privilege_log.pdf", logs.privilege_log_pdf(
-        volume.privilege, f"Withheld and privilege log: {production.name}, {production.volume}"))
+        list(volume.privilege), f"Withheld and privilege log: {production.name}, {production.volume}"))
 
 
 def build(database: Database, settings: Settings, actor: Actor, production_id: uuid.UUID,
           progress: Progress | None = None) -> None:
     """Build the package (numbered from the series' next number), store what it holds and
-    replace the package file; then run the leak verifier on it."""
+    replace the package file; then run the leak verifier on it (outside the write)."""
     with database.reading() as session:
         production = service.production_of(session, production_id)
         if production.status not in service.REBUILDABLE:
@@ -240,6 +297,8 @@ def build(database: Database, settings: Settings, actor: Actor, production_id: u
                    built, partial)
     finally:
         partial.unlink(missing_ok=True)
+    service.verify(database, actor, settings,
+                   lambda session: service.production_of(session, production_id))
 
 
 def _store(session: Session, actor: Actor, settings: Settings, production_id: uuid.UUID,
@@ -260,7 +319,6 @@ def _store(session: Session, actor: Actor, settings: Settings, production_id: uu
     audit.record(session, actor, "production.build", "production", production.id,
                  before=before, after=service.snapshot(production), package_size=built.size)
     os.replace(partial, service.path_of(settings, production))
-    service.verify(session, actor, settings, production)
 
 
 def rebuild_sha256(session: Session, settings: Settings, production: Production,

@@ -51,19 +51,24 @@ def verify_command(production_id: ProductionId) -> None:
     settings = load_settings()
     database = open_database(settings)
     try:
-        with database.transaction() as session:
-            production = service.verify(session, cli_actor(), settings,
-                                        service.production_of(session, _id(production_id)))
+        wanted = _id(production_id)
+        service.verify(database, cli_actor(), settings,
+                       lambda session: service.production_of(session, wanted))
+        with database.reading() as session:
+            production = service.production_of(session, wanted)
             status, report = production.status.value, production.verification
     except CustodiaError as exc:
         fail(exc.detail)
     finally:
         database.dispose()
-    console.print(f"{status}: {report.get('checked', 0)} entries checked, "
-                  f"{len(report.get('hits', []))} hits", markup=False)
+    checked = ", ".join(f"{count} {kind}" for kind, count in sorted(report.get("checked", {}).items()))
+    console.print(f"{status}: checked {checked or 'nothing'}; {len(report.get('hits', []))} hits",
+                  markup=False)
     for hit in report.get("hits", []):
-        console.print(f"  {hit.get('place')}: {hit.get('masked')} {hit.get('detail', '')}",
+        console.print(f"  {hit.get('place')}: {hit.get('redacted')} {hit.get('detail', '')}",
                       markup=False)
+    for warning in report.get("warnings", []):
+        console.print(f"  warning: {warning}", markup=False)
     if status != "verified":
         raise typer.Exit(1)
 

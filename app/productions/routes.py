@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import Allowed, ClerkUser, Principal, RequestReader, ReviewerUser
 from app.core import audit
-from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
+from app.core.deps import DatabaseDep, ReadSessionDep, SessionDep, SettingsDep
 from app.core.errors import Conflict
 from app.core.pagination import Page, PageDep, paginate
 from app.core.settings import Settings
@@ -155,11 +155,12 @@ def build_production(production_id: uuid.UUID, who: ReviewerUser,
 
 
 @router.post("/productions/{production_id}/verify", response_model=ProductionOut)
-def verify_production(production_id: uuid.UUID, who: ReviewerUser, session: SessionDep,
+def verify_production(production_id: uuid.UUID, who: ReviewerUser, database: DatabaseDep,
                       settings: SettingsDep) -> ProductionOut:
     """Run the leak verifier on the package again; its report is stored with the production."""
-    production = _managed(session, who, production_id)
-    return show(session, service.verify(session, who.actor, settings, production))
+    service.verify(database, who.actor, settings, lambda session: _managed(session, who, production_id))
+    with database.reading() as session:
+        return show(session, service.production_of(session, production_id))
 
 
 @router.post("/productions/{production_id}/finalize", response_model=ProductionOut)

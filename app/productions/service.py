@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from http import HTTPStatus
 from pathlib import Path
@@ -25,7 +26,7 @@ from app.core import audit
 from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.clock import clock_of
-from app.core.db import write_last
+from app.core.db import Database, write_last
 from app.core.errors import BadRequest, Conflict, CustodiaError, Forbidden, NotFound
 from app.core.secrets import signing_key
 from app.core.settings import Settings
@@ -208,25 +209,37 @@ def fingerprint_key(settings: Settings) -> bytes:
                     hashlib.sha256).digest()
 
 
-def verify(session: Session, actor: Actor, settings: Settings,
-           production: Production) -> Production:
-    """Run the leak verifier on the package as built: verified, or blocked naming each place."""
-    if production.status not in {S.built, S.blocked, S.verified}:
-        raise Conflict(f"Only a built production can be verified; this one is "
-                       f"{production.status.value}.")
-    path = path_of(settings, production)
-    if not path.exists():
-        raise Conflict("The package file is missing: build the production again.")
-    report = verify_package(path, redacted_strings(session, production), key=fingerprint_key(settings),
+def verify(database: Database, actor: Actor, settings: Settings,
+           find: Callable[[Session], Production]) -> uuid.UUID:
+    """Run the leak verifier on the package as built (verified, or blocked naming each
+    place). It reads the package in a read transaction, so no write waits for it (OCR of
+    page images takes seconds a page); the verdict is stored in a short one after, unless
+    the package was built again meanwhile. `find` gives the production as the caller may
+    handle it (the routes check the caller's roles there)."""
+    with database.reading() as session:
+        production = find(session)
+        if production.status not in {S.built, S.blocked, S.verified}:
+            raise Conflict(f"Only a built production can be verified; this one is "
+                           f"{production.status.value}.")
+        path = path_of(settings, production)
+        if not path.exists():
+            raise Conflict("The package file is missing: build the production again.")
+        checked, quotes = production.package_sha256, redacted_strings(session, production)
+    report = verify_package(path, quotes, key=fingerprint_key(settings),
                             ocr=True if settings.verify_requires_ocr else None)
-    before = production.status
-    production.verification = audit.jsonable(report.to_dict())
-    production.status = S.verified if report.ok else S.blocked
-    save(session, production)
-    audit.record(session, actor, "production.verify", "production", production.id,
-                 before={"status": before}, after={"status": production.status},
-                 ok=report.ok, hits=len(report.hits), package_sha256=production.package_sha256)
-    return production
+    with database.transaction() as session:
+        production = find(session)
+        if production.package_sha256 != checked:
+            raise Conflict("The package was built again while it was being verified; verify "
+                           "it again.")
+        before = production.status
+        production.verification = audit.jsonable(report.to_dict())
+        production.status = S.verified if report.ok else S.blocked
+        save(session, production)
+        audit.record(session, actor, "production.verify", "production", production.id,
+                     before={"status": before}, after={"status": production.status},
+                     ok=report.ok, hits=len(report.hits), package_sha256=checked)
+        return production.id
 
 
 def finalize(session: Session, actor: Actor, production: Production) -> Production:

@@ -186,15 +186,19 @@ def act(production_id: uuid.UUID, action: Literal["build", "verify", "finalize",
     def work(session: Any) -> Any:
         if action == "build":
             return routes.build_production(production_id, who, session)
-        if action == "verify":
-            return routes.verify_production(production_id, who, session, settings)
         if action == "finalize":
             return routes.finalize_production(production_id, who, session)
         if not may(who, *Allowed.clerk):
             raise Forbidden("This action needs one of these roles: clerk, admin.")
         return routes.release_production(production_id, who, session, settings)
 
-    outcome = attempt(database, work)
+    if action == "verify":  # reads the package outside any write: it may OCR for a while
+        try:
+            outcome: Any = routes.verify_production(production_id, who, database, settings)
+        except CustodiaError as error:
+            outcome = error
+    else:
+        outcome = attempt(database, work)
     if isinstance(outcome, CustodiaError):
         return _production(request, database, who, production_id, outcome)
     messages = {

@@ -138,6 +138,9 @@ def test_acceptance(api: TestClient, clerk: Headers, database: Database, setting
     result = CliRunner().invoke(cli, ["production", "rebuild", first["id"]])
     assert result.exit_code == 0, result.output
     assert result.output.count(first["package_sha256"]) == 2 and "identical" in result.output
+    # a finalized production is not verified again: its package is what was released
+    result = CliRunner().invoke(cli, ["production", "verify", second["id"]])
+    assert result.exit_code == 2 and "Only a built production can be verified" in result.output
 
 
 def _load_files_parse_back(package: zipfile.ZipFile, documents: list[Json], production: Json) -> None:

@@ -28,7 +28,7 @@ from app.models import (
     ReleaseDownload,
     RequestStatus,
 )
-from app.productions import loadfiles
+from app.productions import build, loadfiles
 from tests.productions.conftest import Headers, Json, accept, produce, run_builds, series
 from tests.review.factories import (
     RECEIVED,
@@ -208,6 +208,13 @@ def test_a_blocked_production_cannot_be_finalized(
     assert refused.status_code == 409 and "blocked" in refused.json()["detail"]
     assert refused.json()["verification"]["hits"]
     assert audit_count(database) == before
+    # verified again, it is blocked again, and the hit names its place and the shape only
+    again = api.post(f"/api/v1/productions/{production['id']}/verify", headers=clerk)
+    assert again.status_code == 200 and again.json()["status"] == "blocked"
+    hits = again.json()["verification"]["hits"]
+    assert {hit["redacted"] for hit in hits} == {"999-99-9999"}
+    assert any(hit["place"].startswith("VOL001/") for hit in hits)
+    assert SSN not in str(again.json()) and audit_actions(database)[-1] == "production.verify"
 
 
 def test_release_offers_the_package_audits_downloads_and_expires(
@@ -307,3 +314,29 @@ def test_a_hold_production_is_the_attorneys_and_is_not_released(
     assert release.status_code == 403  # releasing to a requester is the clerk's office's
     admin_like = api.post(f"{url}/release", headers=clerk)
     assert admin_like.status_code == 403
+
+
+def test_a_production_is_read_a_chunk_at_a_time_in_order(
+        api: TestClient, clerk: Headers, database: Database) -> None:
+    """The build reads its documents in chunks (memory stays flat): every position once,
+    in order, whatever the chunk size."""
+    request_id = make_request(database)
+    families = [make_family(database, f"Memo {n}", f"Memo number {n}.",
+                            (("a.txt", "first"), ("b.txt", "second"))) for n in range(3)]
+    api.post(f"/api/v1/requests/{request_id}/review-set/documents", headers=clerk,
+             json={"document_ids": [str(d) for f in families for d in f.ids]})
+    production = produce(api, clerk, {"request_id": str(request_id)}, series(api, clerk)["id"])
+    with database.reading() as session:
+        drafted = session.get_one(Production, uuid.UUID(production["id"]))
+        for chunk in (1, 2, 4, 9, 500):
+            positions = [e.position for e in build._entries(session, drafted, chunk)]
+            assert positions == sorted(positions) and len(set(positions)) == 9
+    # families stay together: each attachment's BEGATTACH/ENDATTACH is its family's range
+    package = zipfile.ZipFile(io.BytesIO(api.get(f"/api/v1/productions/{production['id']}"
+                                                 "/package.zip", headers=clerk).content))
+    rows = loadfiles.read_dat(package.read("VOL001/DATA/VOL001.dat"))
+    assert len(rows) == 9
+    for start in range(0, 9, 3):
+        family = rows[start:start + 3]
+        assert {(r["BEGATTACH"], r["ENDATTACH"]) for r in family} == \
+            {(family[0]["BEGBATES"], family[-1]["ENDBATES"])}

@@ -106,11 +106,13 @@ def review_in_browser(page: Page, live_server: str, database: Database, filed: F
     accessible(page)
 
     # a accepts the current suggestion (its detector's reason and citation pre-filled) ...
+    page.wait_for_load_state()
     page.keyboard.press("a")
     expect(page.get_by_text("Accepted: it is redacted.")).to_be_visible()
     expect(text.locator("mark.span-accepted")).to_have_text(SSN)
     # ... and the next undecided one is current: x rejects it.
     expect(text.locator("mark.current")).to_have_text(PASSWORD)
+    page.wait_for_load_state()  # the page's deferred script listens for keys only once it ran
     page.keyboard.press("x")
     expect(page.get_by_text("Rejected: it stays readable.")).to_be_visible()
     expect(text.locator("mark.span-rejected")).to_have_text(PASSWORD)

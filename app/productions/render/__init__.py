@@ -25,9 +25,11 @@ quotes redacted text: the caller puts it on a slip sheet.
     image_pdf(data: bytes, blackouts: Sequence[Blackout]) -> bytes
         a PNG/JPEG/TIFF/GIF/BMP/WebP as image-only pages (one per frame), no EXIF; quotes
         burned out where OCR reads them
-    stamp(pdf: bytes, numbers: Sequence[str], endorsement: str) -> bytes
+    stamp(pdf: bytes, numbers: Sequence[str] | Callable[[int], Sequence[str]],
+          endorsement: str) -> bytes
         page i gets numbers[i] bottom right and the endorsement bottom left, in a strip of
-        STRIP points added below the page (len(numbers) must equal the page count)
+        STRIP points added below the page (len(numbers) must equal the page count; a
+        function is given the page count and returns the numbers)
     page_count(pdf: bytes) -> int
 
 Headers are (name, value) pairs already scrubbed by the caller. Box offsets are indexes into

@@ -8,7 +8,7 @@ A page turned by /Rotate is first turned in its content, so the strip is at the 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pypdf
 from pypdf import Transformation
@@ -52,10 +52,14 @@ def _overlay(sizes: Sequence[float], numbers: Sequence[str], endorsement: str) -
     return pypdf.PdfReader(io.BytesIO(out.getvalue()))
 
 
-def stamp(pdf: bytes, numbers: Sequence[str], endorsement: str) -> bytes:
+def stamp(pdf: bytes, numbers: Sequence[str] | Callable[[int], Sequence[str]],
+          endorsement: str) -> bytes:
     """The PDF with page i stamped numbers[i] (bottom right) and the endorsement (bottom left);
-    one number per page or RenderError."""
+    one number per page or RenderError. `numbers` may be a function of the page count, so
+    a caller numbering as it goes need not read the PDF once more to count its pages."""
     reader = read(pdf)
+    if callable(numbers):
+        numbers = numbers(len(reader.pages))
     if len(numbers) != len(reader.pages):
         raise RenderError(f"{len(numbers)} Bates numbers for {len(reader.pages)} pages")
     writer = copy_pages(reader)
