@@ -20,7 +20,7 @@ from app.core.db import Database
 from app.models import Redaction, RedactionStatus, Role, User
 from tests.conftest import MakeUser
 from tests.review.factories import Family, make_family
-from tests.ui.conftest import EMBEDDED, accessible, signed_in, trail
+from tests.ui.conftest import EMBEDDED, accessible, screenshot, signed_in, trail
 from tests.ui.test_requests import take_in
 
 pytestmark = EMBEDDED
@@ -132,6 +132,7 @@ def review_in_browser(page: Page, live_server: str, database: Database, filed: F
            ).to_be_visible()
     expect(text.locator("mark.span-accepted", has_text=NAME)).to_be_visible()
     accessible(page)
+    screenshot(page, "redaction-review")
 
     # Apply to all: the name in the attachment too.
     every = page.locator("#every-instance")
