@@ -124,7 +124,8 @@ def mailbox(folder: Path) -> Path:
         [("routes.docx", DOCX, docx(["Route A: Main Street", "Route B: Lakeside Park"]))]))
     (folder / "3-voicemail.eml").write_bytes(voicemail(
         "Karen Mills", "+13035550163",
-        "Hi, this is Karen. My social is 345-67-8901 and I am out after knee surgery.",
+        "Hi, this is Karen. My social is 345-67-8901 and I am out after knee surgery. "
+        "For the claim my husband's social is four five six, seven eight, nine oh one two.",
         MOMENT.replace(day=12)))
     (folder / "4-voicemail.eml").write_bytes(voicemail(
         "Sam Ortiz", "+13035550177", "The sprinklers at the library are on again.",

@@ -104,7 +104,8 @@ def test_acceptance(api: TestClient, clerk: Headers, database: Database, setting
     assert added.status_code == 200, added.text
     quotes = suggest_and_accept(api, clerk, request_id)
     assert {"123-45-6789", "4111 1111 1111 1111", "04/12/1980", "Tr0ub4dor&3", "234-56-7890",
-            "5500 0000 0000 0004", "345-67-8901", "diabetes"} <= set(quotes)
+            "5500 0000 0000 0004", "345-67-8901", "diabetes",
+            "four five six, seven eight, nine oh one two"} <= set(quotes)  # spoken digits too
     city = series(api, clerk, "CITY", endorsement="Produced under CORA")
     first = produce(api, clerk, {"request_id": str(request_id)}, city["id"])
     assert first["status"] == "verified", first["verification"]
