@@ -21,6 +21,7 @@ from PIL import Image
 from app.core.pdfium import LOCK as PDFIUM
 from ingest.extract import ocr
 from ingest.extract.limits import DEFAULT_LIMITS
+from ingest.extract.scanned import on_white
 
 DPI = 200
 MAX_PIXELS = DEFAULT_LIMITS.max_ocr_pixels
@@ -70,7 +71,7 @@ def image_pngs(image: Image.Image) -> Iterator[tuple[int, bytes]]:
         if width * height > MAX_PIXELS:  # a JPEG decodes straight to a fraction of its size
             factor = math.sqrt(MAX_PIXELS / (width * height))
             image.draft("L", (int(width * factor), int(height * factor)))
-        grey = _on_white(image)
+        grey = on_white(image)
         if grey.width * grey.height > MAX_PIXELS:
             factor = math.sqrt(MAX_PIXELS / (grey.width * grey.height))
             grey = grey.resize((max(1, int(grey.width * factor)), max(1, int(grey.height * factor))),
@@ -81,16 +82,6 @@ def image_pngs(image: Image.Image) -> Iterator[tuple[int, bytes]]:
 def read(png: bytes) -> str:
     """The text tesseract reads on one page image; ExtractionError if it cannot."""
     return ocr.page_text(png, SECONDS_PER_PAGE)
-
-
-def _on_white(image: Image.Image) -> Image.Image:
-    """Grey levels, transparency flattened onto white."""
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        clear = image.convert("RGBA")
-        white = Image.new("RGBA", clear.size, "white")
-        white.alpha_composite(clear)
-        return white.convert("L")
-    return image.convert("L")
 
 
 def _png(image: Image.Image) -> bytes:

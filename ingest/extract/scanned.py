@@ -133,10 +133,10 @@ def _page_png(image: Image.Image, content_type: str, limits: Limits) -> bytes | 
                               f"over the limit of {limits.max_ocr_pixels}")
     if min(width, height) < _MIN_SIDE:
         return None
-    return _png(_on_white(image), image.info.get("dpi"))
+    return _png(on_white(image), image.info.get("dpi"))
 
 
-def _on_white(image: Image.Image) -> Image.Image:
+def on_white(image: Image.Image) -> Image.Image:
     """Grey levels, transparency flattened onto white (black text on a clear logo stays)."""
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         clear = image.convert("RGBA")
