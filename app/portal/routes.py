@@ -64,8 +64,7 @@ def portal(token: str, request: Request, session: ReadSessionDep, settings: Sett
                                 released_at=p.released_at, expires_on=p.expires_on,
                                 size=p.package_size, sha256=p.package_sha256,
                                 zip=f"releases/{p.id}.zip")
-                  for p in productions.released_to(session, found,
-                                                   productions.today_of(session, settings))
+                  for p in productions.released_to(session, settings, found)
                   if p.released_at is not None and p.expires_on is not None])
 
 
@@ -90,7 +89,6 @@ def portal_release(token: str, production_id: uuid.UUID, request: Request,
                    session: ReadSessionDep, settings: SettingsDep) -> FileResponse:
     """A released package (audited, and counted in the production's downloads)."""
     link, found, actor = open_link(request, session, settings, token)
-    production = productions.download(session, actor, found, production_id,
-                                      productions.today_of(session, settings))
+    production = productions.download(session, settings, actor, found, production_id)
     return FileResponse(productions.path_of(settings, production), media_type="application/zip",
                         filename=f"{found.number}-{production.volume}.zip")

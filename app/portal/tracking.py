@@ -44,8 +44,7 @@ def track(token: str, request: Request, database: DatabaseDep, settings: Setting
                      "releases": [{"id": p.id, "name": p.name, "volume": p.volume,
                                    "released_at": p.released_at, "size": p.package_size,
                                    "expires": format_date(p.expires_on, "long", locale=language)}
-                                  for p in productions.released_to(
-                                      session, found, productions.today_of(session, settings))]}
+                                  for p in productions.released_to(session, settings, found)]}
     except (NotFound, TooManyRequests) as error:
         return _refused(request, error)
     return portal_page(request, "track.html", {"shown": shown, "token": token})
@@ -83,8 +82,7 @@ def release_zip(token: str, production_id: str, request: Request, database: Data
                 wanted = uuid.UUID(production_id)
             except ValueError:
                 raise NotFound(productions.NO_RELEASE) from None
-            production = productions.download(session, actor, found, wanted,
-                                              productions.today_of(session, settings))
+            production = productions.download(session, settings, actor, found, wanted)
             path = productions.path_of(settings, production)
             name = f"{found.number}-{production.volume}.zip"
     except TooManyRequests as error:

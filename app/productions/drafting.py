@@ -16,13 +16,12 @@ from sqlalchemy.orm import Session
 from app.models import (
     Disposition,
     Document,
-    DocumentText,
     HeldDocument,
     ReviewSetItem,
     ReviewTag,
     ReviewTagName,
 )
-from app.redaction.service import accepted_for_text, text_key
+from app.redaction.service import accepted_for_text, text_key, texts_of
 from app.review.service import chunks
 
 LATEST = datetime.max.replace(tzinfo=UTC)
@@ -78,15 +77,6 @@ def ordered(session: Session, ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
     return sorted(wanted, key=key)
 
 
-def _texts(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    found: dict[uuid.UUID, str] = {}
-    for chunk in chunks(ids):
-        found.update((row.document_id, row.text) for row in session.execute(
-            select(DocumentText.document_id, DocumentText.text)
-            .where(DocumentText.document_id.in_(chunk))))
-    return found
-
-
 def _produced(session: Session, document_id: uuid.UUID, text: str | None) -> Decision:
     spans = accepted_spans(session, text) if text else []
     return Decision(document_id, Disposition.redacted if spans else Disposition.produced, "", "",
@@ -102,7 +92,7 @@ def from_review_set(session: Session, request_id: uuid.UUID) -> list[Decision]:
     for tag in session.scalars(select(ReviewTag).where(ReviewTag.request_id == request_id)):
         tags.setdefault(tag.document_id, {})[tag.tag] = tag.citation_code
     chosen = [d for d in members if ReviewTagName.not_responsive not in tags.get(d, {})]
-    texts = _texts(session, chosen)
+    texts = dict(texts_of(session, chosen))
     decisions = []
     for document_id in ordered(session, chosen):
         mine = tags.get(document_id, {})
@@ -119,5 +109,5 @@ def from_hold(session: Session, hold_id: uuid.UUID) -> list[Decision]:
     """A hold's held documents, in order, each produced or redacted by its accepted spans."""
     held = list(session.scalars(select(HeldDocument.document_id)
                                 .where(HeldDocument.hold_id == hold_id)))
-    texts = _texts(session, held)
+    texts = dict(texts_of(session, held))
     return [_produced(session, d, texts.get(d)) for d in ordered(session, held)]

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from app.productions.series import label, series_of
 from app.productions.verify import verify_package
 from app.requests import service as requests
 from app.requests.lookup import records_request
+from app.review import citations
 
 S = ProductionStatus
 REBUILDABLE = frozenset({S.draft, S.built, S.blocked, S.verified})
@@ -129,10 +130,6 @@ def listing(request_id: uuid.UUID | None = None, hold_id: uuid.UUID | None = Non
     return query
 
 
-def _today(session: Session, settings: Settings) -> date:
-    return clock_of(session).now().astimezone(settings.zone).date()
-
-
 def create(session: Session, principal: Principal, settings: Settings,
            body: ProductionIn) -> Production:
     """Draft a production: snapshot what it holds, take the series' next volume and number."""
@@ -156,7 +153,7 @@ def create(session: Session, principal: Principal, settings: Settings,
     production = _numbered(session, series, Production(
         name=name, request_id=body.request_id, hold_id=body.hold_id, series_id=series.id,
         status=S.draft, endorsement=endorsement, first_number=series.next_number,
-        package_date=_today(session, settings), verification={},
+        package_date=citations.today(session, settings), verification={},
         created_by=principal.actor.name, version=1))
     session.add_all(ProductionDocument(
         production_id=production.id, position=position, document_id=d.document_id,
@@ -301,7 +298,7 @@ def release(session: Session, actor: Actor, settings: Settings,
     before = snapshot(production)
     production.status = S.released
     production.released_at = clock_of(session).now()
-    production.expires_on = _today(session, settings) + timedelta(days=settings.release_days)
+    production.expires_on = citations.today(session, settings) + timedelta(days=settings.release_days)
     save(session, production)
     cited = grounds(session, production)
     audit.record(session, actor, "production.release", "production", production.id,
@@ -318,11 +315,12 @@ def release(session: Session, actor: Actor, settings: Settings,
     return production
 
 
-def released_to(session: Session, request: RecordsRequest, today: date) -> list[Production]:
+def released_to(session: Session, settings: Settings, request: RecordsRequest) -> list[Production]:
     """A request's released productions that may still be downloaded, oldest first."""
     return list(session.scalars(select(Production).where(
         Production.request_id == request.id, Production.status == S.released,
-        Production.expires_on >= today).order_by(Production.released_at, Production.id)))
+        Production.expires_on >= citations.today(session, settings))
+        .order_by(Production.released_at, Production.id)))
 
 
 class ReleaseExpired(CustodiaError):
@@ -338,19 +336,15 @@ def _write_downloads(session: Session, rows: list[dict[str, Any]]) -> None:
 NO_RELEASE = "There is no such release for this request."
 
 
-def today_of(session: Session, settings: Settings) -> date:
-    return _today(session, settings)
-
-
-def download(session: Session, actor: Actor, request: RecordsRequest, production_id: uuid.UUID,
-             today: date) -> Production:
+def download(session: Session, settings: Settings, actor: Actor, request: RecordsRequest,
+             production_id: uuid.UUID) -> Production:
     """A released package as its requester downloads it: audited, and counted in
     release_downloads (both written when the read ends)."""
     production = session.get(Production, production_id)
     if (production is None or production.request_id != request.id
             or production.status != S.released or production.expires_on is None):
         raise NotFound(NO_RELEASE)
-    if production.expires_on < today:
+    if production.expires_on < citations.today(session, settings):
         raise ReleaseExpired(f"This release could be downloaded until "
                              f"{production.expires_on.isoformat()}; ask the city for it again.",
                              expires_on=production.expires_on.isoformat())

@@ -11,7 +11,7 @@ so its entries carry spans, lengths and the quote's shape, never the quote.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Select, false, select
@@ -95,13 +95,23 @@ def document_text(session: Session, document_id: uuid.UUID) -> str:
     return found.text
 
 
-def set_texts(session: Session, request: RecordsRequest) -> Iterator[tuple[uuid.UUID, str]]:
-    """(document id, text) of each document of the review set that has a text."""
-    ids = session.scalars(select(ReviewSetItem.document_id)
-                          .where(ReviewSetItem.request_id == request.id)).all()
+def set_ids(session: Session, request: RecordsRequest) -> list[uuid.UUID]:
+    """The review set's document ids, in a stable order."""
+    return list(session.scalars(select(ReviewSetItem.document_id)
+                                .where(ReviewSetItem.request_id == request.id)
+                                .order_by(ReviewSetItem.document_id)))
+
+
+def texts_of(session: Session, ids: Iterable[uuid.UUID]) -> Iterator[tuple[uuid.UUID, str]]:
+    """(document id, text) of each of these documents that has a text."""
     for chunk in chunks(ids):
         yield from session.execute(select(DocumentText.document_id, DocumentText.text).where(
             DocumentText.document_id.in_(chunk), DocumentText.text != ""))
+
+
+def set_texts(session: Session, request: RecordsRequest) -> Iterator[tuple[uuid.UUID, str]]:
+    """(document id, text) of each document of the review set that has a text."""
+    return texts_of(session, set_ids(session, request))
 
 
 def check_span(text: str, start: int, end: int) -> str:

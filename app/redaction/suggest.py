@@ -20,11 +20,10 @@ from app.core import audit
 from app.core.audit import Actor
 from app.core.jobs import enqueue
 from app.core.settings import Settings
-from app.models import Citation, DocumentText, RecordsRequest, Redaction, RedactionStatus, ReviewSetItem
+from app.models import Citation, RecordsRequest, Redaction, RedactionStatus
 from app.redaction.detect import Options, detect
 from app.redaction.schemas import SuggestOut
-from app.redaction.service import save, text_key
-from app.review.service import chunks
+from app.redaction.service import save, set_ids, text_key, texts_of
 
 SYNC_DOCUMENTS = 300  # a larger review set is suggested by a job
 JOB_KIND = "redaction.suggest"
@@ -44,30 +43,27 @@ def suggest(session: Session, actor: Actor, document_ids: Iterable[uuid.UUID], o
     seen: set[str] = set()
     documents = 0
     detectors: Counter[str] = Counter()
-    for chunk in chunks(document_ids):
-        for document_id, text in session.execute(select(DocumentText.document_id,
-                                                        DocumentText.text).where(
-                DocumentText.document_id.in_(chunk), DocumentText.text != "")):
-            documents += 1
-            key = text_key(text)
-            if key in seen:
+    for document_id, text in texts_of(session, document_ids):
+        documents += 1
+        key = text_key(text)
+        if key in seen:
+            continue
+        seen.add(key)
+        there: set[tuple[int, int]] = {(start, end) for start, end in session.execute(
+            select(Redaction.start, Redaction.end).where(Redaction.text_sha256 == key))}
+        for finding in detect(text, options):
+            span = (finding.start, finding.end)
+            if span in there or not 0 <= finding.start < finding.end <= len(text):
                 continue
-            seen.add(key)
-            there: set[tuple[int, int]] = {(start, end) for start, end in session.execute(
-                select(Redaction.start, Redaction.end).where(Redaction.text_sha256 == key))}
-            for finding in detect(text, options):
-                span = (finding.start, finding.end)
-                if span in there or not 0 <= finding.start < finding.end <= len(text):
-                    continue
-                there.add(span)
-                detectors[finding.detector] += 1
-                session.add(Redaction(
-                    text_sha256=key, document_id=document_id,
-                    request_id=request.id if request else None, start=finding.start,
-                    end=finding.end, quote=text[finding.start:finding.end],
-                    detector=finding.detector[:40], confidence=finding.confidence,
-                    status=RedactionStatus.suggested, reason="",
-                    citation_id=known.get(finding.citation), citation_code=finding.citation[:60]))
+            there.add(span)
+            detectors[finding.detector] += 1
+            session.add(Redaction(
+                text_sha256=key, document_id=document_id,
+                request_id=request.id if request else None, start=finding.start,
+                end=finding.end, quote=text[finding.start:finding.end],
+                detector=finding.detector[:40], confidence=finding.confidence,
+                status=RedactionStatus.suggested, reason="",
+                citation_id=known.get(finding.citation), citation_code=finding.citation[:60]))
     save(session)
     result = SuggestOut(documents=documents, texts=len(seen), suggested=sum(detectors.values()))
     audit.record(session, actor, "redaction.suggest",
@@ -77,18 +73,6 @@ def suggest(session: Session, actor: Actor, document_ids: Iterable[uuid.UUID], o
                  options={"personal_email": options.personal_email,
                           "home_address": options.home_address})
     return result
-
-
-def suggest_for_documents(session: Session, actor: Actor, document_ids: Iterable[uuid.UUID],
-                          options: Options) -> int:
-    """Suggest on these documents' texts; how many new suggestions."""
-    return suggest(session, actor, document_ids, options).suggested
-
-
-def set_ids(session: Session, request: RecordsRequest) -> list[uuid.UUID]:
-    return list(session.scalars(select(ReviewSetItem.document_id)
-                                .where(ReviewSetItem.request_id == request.id)
-                                .order_by(ReviewSetItem.document_id)))
 
 
 def suggest_for_request(session: Session, principal: Principal, request: RecordsRequest,

@@ -10,6 +10,7 @@ from app.core.audit import Actor
 from app.core.jobs import REGISTRY, Claimed, Services
 from app.models import RecordsRequest
 from app.redaction import suggest as suggestions
+from app.redaction.service import set_ids
 
 log = logging.getLogger("custodia.redaction")
 
@@ -22,7 +23,7 @@ def suggest_in_background(services: Services, claimed: Claimed) -> None:
     request_id = uuid.UUID(payload["request_id"])
     with services.database.reading() as session:
         request = session.get(RecordsRequest, request_id)
-        ids = suggestions.set_ids(session, request) if request is not None else []
+        ids = set_ids(session, request) if request is not None else []
     options, total = suggestions.options_from(services.settings), 0
     size = suggestions.SYNC_DOCUMENTS
     for start in range(0, len(ids), size):

@@ -33,7 +33,7 @@ def fill(client: TestClient, clerk: Headers, request_id: uuid.UUID,
 
 def suggested(database: Database, document_id: uuid.UUID, text: str, quote: str,
               detector: str = "ssn", citation: str = "SSN") -> uuid.UUID:
-    """A detector's suggestion on `quote` in `text`, as suggest_for_documents stores one."""
+    """A detector's suggestion on `quote` in `text`, as app.redaction.suggest stores one."""
     start = text.index(quote)
     with database.transaction() as session:
         row = Redaction(text_sha256=text_key(text), document_id=document_id, start=start,
