@@ -23,6 +23,9 @@
 #   CUSTODIA_M2_REPO [~/.m2/repository]        Maven local repository
 #   CUSTODIA_ES_VERSION [8.19.21]  CUSTODIA_TIKA_VERSION [3.3.2]
 #   CUSTODIA_ES_JAVA_OPTS [-Xms512m -Xmx1g]
+#   CUSTODIA_ES_CLUSTER [custodia-dev]  CUSTODIA_ES_NODE [custodia-es]
+#   CUSTODIA_ES_TRANSPORT_PORT [0: any]  CUSTODIA_ES_SEED_HOSTS [empty: single node]
+#   CUSTODIA_ES_INITIAL_MASTER  CUSTODIA_ES_ROLES   a node of a cluster (elasticsearch.sh)
 #   CUSTODIA_START_TIMEOUT [180]
 #   CUSTODIA_SERVICE_USER [custodia-svc]  unprivileged user for PostgreSQL,
 #                                         Elasticsearch and Dovecot when run as root

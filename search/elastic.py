@@ -23,6 +23,7 @@ from elasticsearch import exceptions as es_errors
 from search.ast import TEXT_FIELDS, Node
 from search.documents import IndexDoc, IndexUnavailable
 from search.elastic_query import compile_query
+from search.probe import node_urls
 from search.results import (
     FACET_SIZE,
     FACETS,
@@ -46,7 +47,8 @@ KEYWORD_FIELDS = ("id", "family_id", "parent_id", "kind", "custodians", "month",
 ANALYZER = "custodia_tokens"
 SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,  # one shard: exact facet counts and a single scoring space
-    "number_of_replicas": 0,
+    # a copy of the shard on a second node as soon as there is one: a node can fail
+    "auto_expand_replicas": "0-1",
     "analysis": {
         "tokenizer": {"custodia_spaces": {"type": "whitespace", "max_token_length": 255}},
         "analyzer": {ANALYZER: {"type": "custom", "tokenizer": "custodia_spaces", "filter": []}},
@@ -121,7 +123,7 @@ def _too_broad(error: es_errors.ApiError) -> bool:
 
 class ElasticEngine:
     def __init__(self, url: str, alias: str = ALIAS, timeout: float = 30.0) -> None:
-        self.client = Elasticsearch(url, request_timeout=timeout, retry_on_timeout=True,
+        self.client = Elasticsearch(node_urls(url), request_timeout=timeout, retry_on_timeout=True,
                                     max_retries=3)
         self.alias = alias
         self._layout_checked = False

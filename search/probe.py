@@ -13,8 +13,17 @@ class SearchUnavailable(Exception):
     pass
 
 
-def without_credentials(url: str) -> str:
-    """The URL as it may be shown: health answers and logs must not leak a password."""
+def node_urls(elasticsearch_url: str) -> list[str]:
+    """The cluster's nodes: one URL, or several separated by commas (the client fails over)."""
+    return [url.strip() for url in elasticsearch_url.split(",") if url.strip()]
+
+
+def without_credentials(elasticsearch_url: str) -> str:
+    """The URL(s) as they may be shown: health answers and logs must not leak a password."""
+    return ",".join(_one_without_credentials(url) for url in node_urls(elasticsearch_url))
+
+
+def _one_without_credentials(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None and parts.username is None:
         return url
@@ -31,7 +40,7 @@ def probe(elasticsearch_url: str, timeout: float) -> str:
     """A one-line description of the live engine; raises SearchUnavailable when it does not answer."""
     if not elasticsearch_url:
         return _probe_embedded()
-    client = Elasticsearch(elasticsearch_url, request_timeout=timeout, max_retries=0)
+    client = Elasticsearch(node_urls(elasticsearch_url), request_timeout=timeout, max_retries=0)
     try:
         info = client.info()
         health = client.cluster.health()

@@ -29,7 +29,8 @@ class Settings(BaseSettings):
         default="", description="SQLAlchemy URL; empty means SQLite at DATA_DIR/custodia.db"
     )
     elasticsearch_url: str = Field(
-        default="", description="Elasticsearch URL; empty means the embedded search engine"
+        default="", description="Elasticsearch URL, or a cluster's node URLs separated by commas; "
+                    "empty means the embedded search engine"
     )
     tika_url: str = Field(default="", description="Tika server URL; empty means built-in extractors")
     index_name: str = Field(

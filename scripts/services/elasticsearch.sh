@@ -12,6 +12,16 @@ ES_PORT=${CUSTODIA_ES_PORT:-9201}
 ES_VERSION=${CUSTODIA_ES_VERSION:-8.19.21}
 ES_JAVA_OPTS_DEFAULT=${CUSTODIA_ES_JAVA_OPTS:--Xms512m -Xmx1g}
 ES_PROCESS=org.elasticsearch.launcher.CliToolLauncher
+# A node of a cluster (tests of fail-over) instead of a single node: its name, its
+# transport port, and the transport addresses of the nodes it joins. Empty
+# CUSTODIA_ES_SEED_HOSTS: a single node. The first node of a cluster names itself
+# in CUSTODIA_ES_INITIAL_MASTER; CUSTODIA_ES_ROLES restricts a node (say, "data").
+ES_CLUSTER=${CUSTODIA_ES_CLUSTER:-custodia-dev}
+ES_NODE=${CUSTODIA_ES_NODE:-custodia-es}
+ES_TRANSPORT_PORT=${CUSTODIA_ES_TRANSPORT_PORT:-0}
+ES_SEED_HOSTS=${CUSTODIA_ES_SEED_HOSTS:-}
+ES_INITIAL_MASTER=${CUSTODIA_ES_INITIAL_MASTER:-}
+ES_ROLES=${CUSTODIA_ES_ROLES:-}
 
 elasticsearch_healthy() {
   curl -fsS --max-time 3 \
@@ -75,16 +85,16 @@ es_write_config() {
   cp -r "$home/config/jvm.options" "$home/config/jvm.options.d" "$home/config/log4j2.properties" "$conf/"
   cat >"$conf/elasticsearch.yml" <<EOF
 # Written by scripts/services/elasticsearch.sh on every start; edits are lost.
-cluster.name: custodia-dev
-node.name: custodia-es
+cluster.name: $ES_CLUSTER
+node.name: $ES_NODE
 path.data: $dir/data
 path.logs: $dir/logs
 network.host: 127.0.0.1
 http.port: $ES_PORT
-# A single node talks to no other: any free port. The default (the first free
-# one from 9300) can be the http.port of a second instance on this machine.
-transport.port: 0
-discovery.type: single-node
+# Any free port unless set. The default (the first free one from 9300) can be the
+# http.port of a second instance on this machine.
+transport.port: $ES_TRANSPORT_PORT
+$(es_discovery)
 xpack.security.enabled: false
 # Test machines often have little free disk; never go read-only because of it.
 cluster.routing.allocation.disk.threshold_enabled: false
@@ -92,6 +102,16 @@ cluster.routing.allocation.disk.threshold_enabled: false
 action.destructive_requires_name: false
 EOF
   chown_service_user -R "$conf" "$dir/data" "$dir/logs" "$dir/tmp"
+}
+
+es_discovery() {
+  if [[ -z $ES_SEED_HOSTS ]]; then
+    echo "discovery.type: single-node"
+    return
+  fi
+  echo "discovery.seed_hosts: [$ES_SEED_HOSTS]"
+  [[ -z $ES_INITIAL_MASTER ]] || echo "cluster.initial_master_nodes: [$ES_INITIAL_MASTER]"
+  [[ -z $ES_ROLES ]] || echo "node.roles: [$ES_ROLES]"
 }
 
 elasticsearch_start() {
