@@ -7,12 +7,12 @@ blob store). Indexing happens afterwards from the documents still unindexed.
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from app.core.blobs import BlobStore
@@ -35,6 +35,7 @@ from ingest.message import ParsedMessage
 from ingest.prepare import MAX_DEPTH, Extract, Part, Read, prepare_message, read_item
 
 RETRYABLE = "retryable: "  # marks an extract_error worth another try (see ingest.retry)
+DEDUP_LOCK_SPACE = 0x0C05  # the first key of the two-key advisory locks over dedup keys
 
 
 class Outcome(enum.StrEnum):
@@ -74,11 +75,32 @@ class Context:
     purged: set[str] = field(default_factory=set)
     # Families that gained a location: their index copies must show the new custodian.
     relocated: set[uuid.UUID] = field(default_factory=set)
+    # The batch's ingest errors, in the order met: written after its documents, in finish()
+    # (no relationship tells the flush the order; a flush per error costs a round trip).
+    errors: list[IngestError] = field(default_factory=list)
 
     def finish(self) -> None:
-        """End of a batch: queue the relocated families for indexing again."""
+        """End of a batch: its ingest errors, and the relocated families queued for indexing
+        again."""
+        if any(error.document_id for error in self.errors):
+            self.session.flush()
+        self.session.add_all(self.errors)
         if self.relocated:
             index_again(self.session, Document.family_id.in_(self.relocated))
+
+    def claim_keys(self, keys: list[str]) -> None:
+        """Make another worker storing one of these contents wait for this transaction's end,
+        so that the families read next are the truth and each content is stored once.
+
+        PostgreSQL only: SQLite's write lock already lets one writer in at a time. One
+        transaction-scoped advisory lock per key, taken in sorted order (PostgreSQL
+        evaluates a volatile function after ORDER BY), so two workers never deadlock.
+        """
+        if keys and self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text(
+                "SELECT pg_advisory_xact_lock(:space, k) FROM unnest(CAST(:keys AS integer[])) "
+                "AS k ORDER BY k"), {"space": DEDUP_LOCK_SPACE,
+                                     "keys": sorted({_lock_key(k) for k in keys})})
 
     def prefetch_families(self, keys: list[str]) -> None:
         with self.session.no_autoflush:
@@ -89,6 +111,12 @@ class Context:
 
     def prefetch_known(self, source_ids: list[str]) -> None:
         self.known = known_locations(self.session, self.custodian, self.source, source_ids)
+
+
+def _lock_key(dedup_key: str) -> int:
+    """A signed 32-bit number for a dedup key (two keys may share one: they then wait)."""
+    return int.from_bytes(hashlib.blake2b(dedup_key.encode(), digest_size=4).digest(),
+                          "big", signed=True)
 
 
 def known_locations(session: Session, custodian: str, source: str, source_ids: list[str]) -> set[str]:
@@ -123,6 +151,7 @@ def ingest_batch(ctx: Context, items: list[SourceItem],
     found = [None if item.source_id in ctx.known else reads.get(item.source_id) or read_item(item)
              for item in items]
     keys = [r.key for r in found if r is not None and r.key]
+    ctx.claim_keys(keys)
     ctx.prefetch_families(keys)
     ctx.prefetch_purged(keys)
     return [Outcome.known if read is None else _store(ctx, read) for read in found]
@@ -139,24 +168,13 @@ def _store(ctx: Context, read: Read) -> Outcome:
     if read.problem is not None:
         return _quarantine(ctx, item, native, *read.problem)
     existing = ctx.families.get(read.key)
-    if existing is None:
-        document = _top_level(ctx, read)
-        if document is None:  # another worker stored the same content a moment ago
-            existing = _by_key(ctx, read.key)
     if existing is not None:
         _add_location(ctx, existing.id, item, native)
         ctx.relocated.add(existing.family_id)
         return Outcome.duplicate
-    assert document is not None
+    document = _top_level(ctx, read)
     _add_location(ctx, document.id, item, native)
     return Outcome.new
-
-
-def _by_key(ctx: Context, key: str) -> Family | None:
-    with ctx.session.no_autoflush:
-        row = ctx.session.execute(select(Document.id, Document.family_id)
-                                  .where(Document.dedup_key == key)).first()
-    return Family(row.id, row.family_id) if row else None
 
 
 def _add_location(ctx: Context, document_id: uuid.UUID, item: SourceItem, native: str) -> None:
@@ -167,17 +185,16 @@ def _add_location(ctx: Context, document_id: uuid.UUID, item: SourceItem, native
 
 def _quarantine(ctx: Context, item: SourceItem, native: str | None, stage: str, reason: str,
                 document_id: uuid.UUID | None = None) -> Outcome:
-    ctx.session.add(IngestError(
+    error = IngestError(
         job_id=ctx.job_id, document_id=document_id, custodian=ctx.custodian, source=ctx.source,
         folder=item.folder, source_id=item.source_id, native_sha256=native, stage=stage,
-        reason=reason[:2000]))
-    if document_id is not None:
-        ctx.session.flush()  # the document first: no relationship tells the flush the order
+        reason=reason[:2000])
+    ctx.errors.append(error)
     return Outcome.quarantined
 
 
-def _top_level(ctx: Context, read: Read) -> Document | None:
-    """Insert the family's head, or None when the same key won a race with another worker."""
+def _top_level(ctx: Context, read: Read) -> Document:
+    """Add the family's head (its key is claimed: no other worker is storing it)."""
     item, message = read.item, read.message
     family_id = uuid.uuid4()
     if message is None:
@@ -189,15 +206,7 @@ def _top_level(ctx: Context, read: Read) -> Document | None:
                           item.native_format, len(item.native))
     document.dedup_key = read.key
     document.record_class = default_record_class(document.kind)
-    if ctx.session.get_bind().dialect.name == "sqlite":
-        ctx.session.add(document)  # SQLite's write lock already excludes a racing worker
-    else:
-        try:
-            with ctx.session.begin_nested():
-                ctx.session.add(document)
-                ctx.session.flush()
-        except IntegrityError:
-            return None
+    ctx.session.add(document)
     ctx.new_documents.append(document.id)
     ctx.new_families.add(document.family_id)
     ctx.families[read.key] = Family(document.id, document.family_id)

@@ -117,3 +117,34 @@ def test_two_workers_never_take_the_same_job(
     assert statuses == {JobStatus.done}
     assert len(claims) == len(set(claims)) == len(files)
     assert len(claimers) == 2  # both workers did take part
+
+
+def test_two_workers_storing_the_same_mail_at_once_store_each_message_once(
+    tmp_path: Path, fresh_postgres: str, corpus_dir: Path
+) -> None:
+    """The same mailbox twice (a copy exported again), one job each, both workers at once:
+    the same contents in the same order, so their batches race for the same dedup keys."""
+    source = corpus_dir / "enron" / "mbox" / "enron.motley-m.deleted_items"
+    env = environment(tmp_path, fresh_postgres, lease_seconds=300)
+    for name in ("export-1.mbox", "export-2.mbox"):
+        (tmp_path / name).write_bytes(source.read_bytes())
+        custodia(env, "ingest", "--queue", "--custodian", "motley-m", str(tmp_path / name))
+    workers = [subprocess.Popen([CUSTODIA, "worker", "--once", "--poll", "0.1"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=300) == 0
+    database = Database(fresh_postgres)
+    with database.reading() as session:
+        statuses = list(session.scalars(select(IngestJob.status)))
+        heads = session.execute(
+            select(Document.id, func.count(Location.id)).join(Location)
+            .where(Document.parent_id.is_(None)).group_by(Document.id)).all()
+        claimers = set(session.scalars(select(AuditEntry.actor).where(
+            AuditEntry.action == "ingest.job_claim")))
+    database.dispose()
+    assert statuses == [JobStatus.done, JobStatus.done] and len(claimers) == 2
+    distinct = len({m.split(b"\n\n", 1)[1] for m in source.read_bytes().split(b"\nFrom ")})
+    assert 0 < len(heads) <= distinct
+    # each content once, found in both exports (a duplicate within one export adds its own)
+    assert all(locations >= 2 for _, locations in heads)
