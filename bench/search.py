@@ -212,10 +212,11 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=33)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/custodia-bench-search"))
+    parser.add_argument("--alias", default="bench-search", help=argparse.SUPPRESS)
     parser.add_argument("--serve-proxy", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     data_dir = args.workdir / "var"
-    alias = "bench-search"
+    alias = args.alias
     if args.serve_proxy:
         serve_proxy(args.elasticsearch, alias, args.serve_proxy)
         return
@@ -233,21 +234,29 @@ def main() -> None:
         run(env, "user", "add", "bench", "--role", "clerk", "--password", PASSWORD)
         (args.workdir / "built").write_text("yes")
 
+    results = measure(env, es_env, args.elasticsearch, alias, data_dir, args.rounds)
+    report(results, data_dir, args.rounds)
+
+
+def measure(env: dict[str, str], es_env: dict[str, str], elasticsearch: str, alias: str,
+            embedded_dir: Path, rounds: int) -> dict[str, Samples]:
+    """Every path's samples: the API over each engine (`es_env`, `env`: their settings,
+    a `bench` clerk in each) beside its direct and proxy counterparts."""
     results: dict[str, Samples] = {}
     port = free_port()
-    proxy, proxy_url = launch([sys.executable, __file__, "--elasticsearch", args.elasticsearch,
-                                "--serve-proxy", str(port)], {}, port)
+    proxy, proxy_url = launch([sys.executable, __file__, "--elasticsearch", elasticsearch,
+                               "--alias", alias, "--serve-proxy", str(port)], {}, port)
     process, url = serve(es_env)
     try:
         with httpx.Client(base_url=url, timeout=60) as api, \
                 httpx.Client(base_url=proxy_url, timeout=60) as thin, \
-                httpx.Client(base_url=args.elasticsearch, timeout=60) as elastic:
+                httpx.Client(base_url=elasticsearch, timeout=60) as elastic:
             results |= interleaved({
                 "API / Elasticsearch": api_caller(api),
-                "FastAPI proxy": elastic_caller(thin, "/search", args.elasticsearch, alias),
+                "FastAPI proxy": elastic_caller(thin, "/search", elasticsearch, alias),
                 "Elasticsearch direct": elastic_caller(elastic, f"/{alias}/_search",
-                                                       args.elasticsearch, alias),
-            }, args.rounds)
+                                                       elasticsearch, alias),
+            }, rounds)
     finally:
         for server in (process, proxy):
             server.terminate()
@@ -256,12 +265,12 @@ def main() -> None:
     try:
         with httpx.Client(base_url=url, timeout=60) as api:
             results |= interleaved({"API / embedded": api_caller(api),
-                                    "embedded engine direct": embedded_caller(data_dir)},
-                                   args.rounds)
+                                    "embedded engine direct": embedded_caller(embedded_dir)},
+                                   rounds)
     finally:
         process.terminate()
         process.wait()
-    report(results, data_dir, args.rounds)
+    return results
 
 
 def report(results: dict[str, Samples], data_dir: Path, rounds: int) -> None:
