@@ -49,6 +49,7 @@ def run_server(settings: Settings, host: str, port: int, workers: int | None) ->
     import uvicorn
 
     from app.main import create_app
+    from app.monitoring import logs, metrics
 
     try:
         check_configuration(settings)
@@ -60,9 +61,13 @@ def run_server(settings: Settings, host: str, port: int, workers: int | None) ->
                   f"{processes} process{'es' if processes > 1 else ''}")
     options: dict[str, Any] = {"host": host, "port": port, "log_level": "info",
                                "proxy_headers": True}
+    log_config = logs.uvicorn_log_config(settings.log_format)
+    if log_config is not None:
+        options["log_config"] = log_config
     if processes == 1:
         uvicorn.run(create_app(settings), **options)
-    else:  # each process builds its app from the same environment
+    else:  # each process builds its app from the same environment, counts in one place
+        metrics.prepare_processes(settings.data_dir / "metrics")
         uvicorn.run("app.main:create_app", factory=True, workers=processes, **options)
 
 

@@ -31,6 +31,8 @@ from app.ingest.routes import router as ingest_router
 from app.jobs.routes import router as jobs_router
 from app.letters.routes import router as letters_router
 from app.mail.routes import router as mail_router
+from app.monitoring.metrics import RequestMetrics
+from app.monitoring.routes import router as monitoring_router
 from app.people.routes import router as people_router
 from app.portal import logs as portal_logs
 from app.portal.routes import router as portal_router
@@ -62,7 +64,7 @@ class CustodiaAPI(FastAPI):
         settings: Settings = self.state.settings
         app = SecurityHeadersMiddleware(super().build_middleware_stack(),
                                         strict_transport=settings.env == "production")
-        return RequestIdMiddleware(app)
+        return RequestIdMiddleware(RequestMetrics(app))
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -105,8 +107,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.engine = open_search_engine(settings)
     install_error_handlers(app)
     page_errors.install(app)
-    for router in (health_router, auth_router, audit_router, ingest_router, documents_router,
-                   search_router, requests_router, review_router, redaction_router, fees_router,
+    for router in (health_router, monitoring_router, auth_router, audit_router, ingest_router,
+                   documents_router, search_router, requests_router, review_router,
+                   redaction_router, fees_router,
                    letters_router, portal_router, holds_router, hold_templates_router,
                    acknowledgements_router, jobs_router, mail_router, people_router,
                    retention_router, productions_router, apidocs_router, ui_router):

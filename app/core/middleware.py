@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# The request being answered, for log lines made while answering it (app.monitoring.logs).
+REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="")
 
 
 class RequestIdMiddleware:
@@ -21,6 +24,7 @@ class RequestIdMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        REQUEST_ID.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -61,7 +65,7 @@ PAGE_POLICY = "; ".join([
     "base-uri 'none'",
     "form-action 'self'",
 ])
-NOT_PAGES = ("/api/", "/static/", "/openapi")
+NOT_PAGES = ("/api/", "/static/", "/openapi", "/metrics")
 
 
 def policy_for(path: str) -> str:

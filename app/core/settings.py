@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=True, description="Upgrade to TLS before authenticating")
     smtp_username: str = Field(default="", description="Empty: send without authenticating")
     smtp_password: SecretStr | None = None
+    metrics_token: SecretStr | None = Field(
+        default=None, min_length=16,
+        description="Bearer token Prometheus sends to /metrics; unset: no metrics endpoint")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text, or json: one object per line with the request id")
     mail_from: str = Field(default="", pattern=r"^([^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+)?$",
                            description="The From address of outbound mail, one plain address")
     smtp_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -106,6 +111,11 @@ class Settings(BaseSettings):
         default="", max_length=2000, pattern=r"^[A-Za-z0-9.,\s-]*$",
         description="The city's own mail domains, comma-separated (city.example.gov, "
                     "police.example.gov): addresses there are never personal")
+
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # docker-compose passes an unset one as ""
 
     @field_validator("time_zone")
     @classmethod

@@ -141,7 +141,7 @@ def test_healthchecks_probe_the_right_things(services: dict[str, Any]) -> None:
     assert "pg_isready" in joined("postgres")
     assert "/_cluster/health" in joined("elasticsearch")
     assert "/version" in joined("tika")
-    assert "/api/v1/health" in joined("api")
+    assert "/api/v1/ready" in joined("api")
 
 
 def test_api_serves_and_builds_from_the_dockerfile(services: dict[str, Any]) -> None:
@@ -157,6 +157,8 @@ def test_worker_runs_the_same_image_with_scalable_replicas(services: dict[str, A
     assert worker["command"] == ["custodia", "worker"]
     assert worker["image"] == services["api"]["image"]
     assert worker["deploy"]["replicas"] == 2
+    assert services["api"]["environment"]["CUSTODIA_WEB_WORKERS"] == "2"  # API processes
+    assert services["api"]["environment"]["CUSTODIA_LOG_FORMAT"] == "json"
 
 
 def test_worker_replicas_come_from_the_environment(compose: None) -> None:
