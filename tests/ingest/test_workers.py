@@ -42,6 +42,14 @@ def fingerprint(database: Database) -> tuple[set[tuple[str, str]], int]:
     return {(str(k), s) for k, s in pairs}, documents
 
 
+def two_workers_until_the_queue_is_empty(env: dict[str, str]) -> None:
+    workers = [subprocess.Popen([CUSTODIA, "worker", "--once", "--poll", "0.1"], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    for worker in workers:
+        assert worker.wait(timeout=300) == 0
+
+
 def job_row(database: Database) -> IngestJob:
     with database.reading() as session:
         job = session.scalars(select(IngestJob)).one()
@@ -100,11 +108,7 @@ def test_two_workers_never_take_the_same_job(
     files = sorted((corpus_dir / "enron" / "mbox").glob("enron.motley-m.*"))
     for file in files:
         custodia(env, "ingest", "--queue", "--custodian", "motley-m", str(file))
-    workers = [subprocess.Popen([CUSTODIA, "worker", "--once", "--poll", "0.1"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
-    for worker in workers:
-        assert worker.wait(timeout=300) == 0
+    two_workers_until_the_queue_is_empty(env)
     database = Database(fresh_postgres)
     migrations.upgrade(database.engine)
     with database.reading() as session:
@@ -129,11 +133,7 @@ def test_two_workers_storing_the_same_mail_at_once_store_each_message_once(
     for name in ("export-1.mbox", "export-2.mbox"):
         (tmp_path / name).write_bytes(source.read_bytes())
         custodia(env, "ingest", "--queue", "--custodian", "motley-m", str(tmp_path / name))
-    workers = [subprocess.Popen([CUSTODIA, "worker", "--once", "--poll", "0.1"], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-               for _ in range(2)]
-    for worker in workers:
-        assert worker.wait(timeout=300) == 0
+    two_workers_until_the_queue_is_empty(env)
     database = Database(fresh_postgres)
     with database.reading() as session:
         statuses = list(session.scalars(select(IngestJob.status)))
