@@ -12,6 +12,7 @@ from __future__ import annotations
 
 def load() -> None:
     """Register every handler and hook (loading twice registers nothing twice)."""
+    import app.audit.tasks  # noqa: F401 - "audit.anchor", daily
     import app.core.mail_sender  # noqa: F401 - "mail.send", every minute
     import app.productions.tasks  # noqa: F401 - "productions.build"
     import app.redaction.tasks  # noqa: F401 - "redaction.suggest", for a large review set

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import getpass
+import os
 import uuid
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -47,3 +49,17 @@ def open_database(settings: Settings) -> Database:
     database = Database(settings.resolved_database_url)
     migrations.upgrade(database.engine)
     return database
+
+
+def outside_data_dir(settings: Settings, given: Path, what: str) -> Path:
+    """`given` made absolute; refused when it climbs with "..", passes a symbolic link,
+    or lies inside the data directory (what is kept there is not a copy kept elsewhere)."""
+    if ".." in given.parts:
+        fail(f"{what} {given} must not contain '..'; give the folder's own path")
+    absolute = Path(os.path.abspath(given))
+    if absolute.resolve() != absolute:
+        fail(f"{what} {given} passes through a symbolic link; give the real path")
+    data = settings.data_dir.resolve()
+    if absolute.is_relative_to(data):
+        fail(f"{what} {given} is inside the data directory {data}; keep it elsewhere")
+    return absolute

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         default="", max_length=2000, pattern=r"^[A-Za-z0-9.,\s-]*$",
         description="The city's own mail domains, comma-separated (city.example.gov, "
                     "police.example.gov): addresses there are never personal")
+    audit_anchor_mail_to: str = Field(
+        default="", max_length=2000,
+        pattern=r"^([^\s,;<>\"]+@[^\s,;<>\"]+(\s*,\s*[^\s,;<>\"]+@[^\s,;<>\"]+)*)?$",
+        description="Where the daily audit anchor is mailed, comma-separated addresses; "
+                    "empty: to every active auditor with an e-mail address")
 
     @field_validator("metrics_token", mode="before")
     @classmethod
@@ -150,6 +155,11 @@ class Settings(BaseSettings):
     def city_domains(self) -> tuple[str, ...]:
         """city_mail_domains as a tuple, lower case, without blanks."""
         return tuple(d.strip().lower() for d in self.city_mail_domains.split(",") if d.strip())
+
+    @property
+    def anchor_recipients(self) -> tuple[str, ...]:
+        """audit_anchor_mail_to as a tuple, without blanks."""
+        return tuple(a.strip() for a in self.audit_anchor_mail_to.split(",") if a.strip())
 
     @property
     def natives_dir(self) -> Path:
