@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.core.errors import Conflict
@@ -123,7 +124,13 @@ def worker(
     worker = runtime.runner().worker
     console.print(f"Worker {worker} waiting for jobs.")
     while True:
-        if runtime.work(worker):
+        try:
+            if runtime.work(worker):
+                continue
+        except OperationalError as exc:  # the database is away (restarting): wait for it
+            console.print(f"Database unavailable, retrying: {type(exc.orig).__name__}",
+                          highlight=False, markup=False)
+            time.sleep(poll)
             continue
         if once:
             return

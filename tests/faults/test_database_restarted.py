@@ -1,0 +1,67 @@
+"""PostgreSQL restarts while a worker ingests: the worker reconnects and finishes, and the
+result equals a run nobody interrupted."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from app.core.db import Database
+from app.models import JobStatus
+from tests.ingest.test_workers import CUSTODIA, custodia, environment, fingerprint, job_row
+from tests.search.test_cluster import SERVICES, free_ports
+
+
+def test_a_worker_finishes_its_ingest_across_a_postgres_restart(
+    tmp_path: Path, corpus_dir: Path, postgres_url: str,
+) -> None:
+    root = Path(tempfile.mkdtemp(prefix="custodia-faults-pg-"))
+    root.chmod(0o755)
+    port = free_ports(1)[0]
+    pg_env = {**os.environ, "CUSTODIA_SERVICES_DIR": str(root), "CUSTODIA_PG_PORT": str(port)}
+
+    def services(action: str) -> None:
+        done = subprocess.run([str(SERVICES), action, "postgres"], env=pg_env,
+                              capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    url = f"postgresql+psycopg://custodia:custodia@127.0.0.1:{port}/custodia"
+    mailbox_files = sorted((corpus_dir / "enron" / "mbox").glob("enron.allen-p.*"))
+    worker: subprocess.Popen[str] | None = None
+    try:
+        services("up")
+        env = environment(tmp_path, url)
+        custodia(env, "migrate")
+        custodia(env, "ingest", "--queue", "--custodian", "allen-p", *map(str, mailbox_files))
+        worker = subprocess.Popen([CUSTODIA, "worker", "--poll", "0.2"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        restarted = Database(url)
+        deadline = time.monotonic() + 120
+        while job_row(restarted).counts.get("new", 0) < 200:
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.2)
+        restarted.dispose()
+        services("down")
+        time.sleep(1)
+        services("up")
+        deadline = time.monotonic() + 300  # the same worker, never restarted, finishes it
+        while job_row(restarted).status != JobStatus.done:
+            assert time.monotonic() < deadline and worker.poll() is None, worker.stderr
+            time.sleep(0.5)
+
+        clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+        custodia(environment(tmp_path / "b", clean_url), "ingest", "--custodian", "allen-p",
+                 *map(str, mailbox_files))
+        clean = Database(clean_url)
+        assert fingerprint(restarted) == fingerprint(clean)
+        restarted.dispose()
+        clean.dispose()
+    finally:
+        if worker is not None and worker.poll() is None:
+            worker.kill()
+        services("down")
+        shutil.rmtree(root, ignore_errors=True)
