@@ -51,6 +51,10 @@ def sample(text: str, name: str, **labels: str) -> float:
 
 
 def test_metrics_count_requests_by_route_template_behind_their_token(client: TestClient) -> None:
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    live = {"method": "GET", "route": "/api/v1/live"}
+    document = {"method": "GET", "route": "/api/v1/documents/{document_id}", "status": "401"}
+    before = client.get("/metrics", headers=bearer).text  # the counts are the process's
     for _ in range(3):
         assert client.get("/api/v1/live").status_code == 200
     hostile = f"/api/v1/documents/{uuid.uuid4()}"
@@ -60,16 +64,17 @@ def test_metrics_count_requests_by_route_template_behind_their_token(client: Tes
     assert wrong.status_code == 401
     assert wrong.headers["content-type"] == "application/problem+json"
     assert TOKEN not in wrong.text
-    answer = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    answer = client.get("/metrics", headers=bearer)
     assert answer.status_code == 200
     text = answer.text
-    assert sample(text, "custodia_http_requests_total", method="GET", route="/api/v1/live",
-                  status="200") == 3
+
+    def added(name: str, **labels: str) -> float:
+        return sample(text, name, **labels) - sample(before, name, **labels)
+
+    assert added("custodia_http_requests_total", status="200", **live) == 3
     assert hostile not in text  # the template, never the caller's path
-    assert sample(text, "custodia_http_requests_total", method="GET",
-                  route="/api/v1/documents/{document_id}", status="401") == 1
-    assert sample(text, "custodia_http_request_duration_seconds_count", method="GET",
-                  route="/api/v1/live") == 3
+    assert added("custodia_http_requests_total", **document) == 1
+    assert added("custodia_http_request_duration_seconds_count", **live) == 3
     for name in ("custodia_queue_depth", "custodia_index_lag_documents",
                  "custodia_index_lag_seconds", "custodia_requests_overdue"):
         assert re.search(rf"^{name} 0\.0$", text, re.M), name
