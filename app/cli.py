@@ -8,6 +8,7 @@ import typer
 
 from app.audit.cli import cli as audit_cli
 from app.auth.cli import cli as user_cli
+from app.backup.cli import cli as backup_cli
 from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.core.settings import ConfigurationError, Settings
 from app.core.startup import check_configuration
@@ -27,6 +28,7 @@ cli.add_typer(requests_cli, name="requests")
 cli.add_typer(people_cli, name="people")
 cli.add_typer(retention_cli, name="retention")
 cli.add_typer(productions_cli, name="production")
+cli.add_typer(backup_cli)
 
 
 Workers = Annotated[int | None, typer.Option(
