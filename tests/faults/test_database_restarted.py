@@ -12,7 +12,13 @@ from pathlib import Path
 
 from app.core.db import Database
 from app.models import JobStatus
-from tests.ingest.test_workers import CUSTODIA, custodia, environment, fingerprint, job_row
+from tests.ingest.test_workers import (
+    CUSTODIA,
+    assert_same_as_a_clean_run,
+    custodia,
+    environment,
+    job_row,
+)
 from tests.search.test_cluster import SERVICES, free_ports
 
 
@@ -53,13 +59,8 @@ def test_a_worker_finishes_its_ingest_across_a_postgres_restart(
             assert time.monotonic() < deadline and worker.poll() is None, worker.stderr
             time.sleep(0.5)
 
-        clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
-        custodia(environment(tmp_path / "b", clean_url), "ingest", "--custodian", "allen-p",
-                 *map(str, mailbox_files))
-        clean = Database(clean_url)
-        assert fingerprint(restarted) == fingerprint(clean)
+        assert_same_as_a_clean_run(restarted, tmp_path, mailbox_files)
         restarted.dispose()
-        clean.dispose()
     finally:
         if worker is not None and worker.poll() is None:
             worker.kill()
