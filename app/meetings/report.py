@@ -17,9 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
+from app.core import audit
+from app.core.audit import Actor
+from app.core.errors import BadRequest
 from app.core.spreadsheet import to_csv
-from app.meetings import triage
-from app.meetings.schemas import FindingOut, MessageRef, Participant
+from app.meetings import service, triage
+from app.meetings.schemas import FindingOut, MessageRef, Participant, ReportOut
 from app.models import BodyMembership, Document, DocumentKind, DocumentText, Person, PersonEmail
 from app.models import PublicBody as BodyRow
 
@@ -137,6 +140,22 @@ def matching(entries: Iterable[FindingOut], zone: ZoneInfo, q: str | None = None
             continue
         kept.append(entry)
     return kept
+
+
+def run(session: Session, zone: ZoneInfo, actor: Actor, body_id: uuid.UUID | None = None,
+        q: str | None = None, after: date | None = None, before: date | None = None,
+        shape: str = "json") -> ReportOut:
+    """The report as a reader asked for it (API or page), audited with what it showed."""
+    if after is not None and before is not None and before < after:
+        raise BadRequest(f"before ({before}) is earlier than after ({after}).")
+    if body_id is not None:
+        service.body(session, body_id)  # 404 for an unknown body
+    kept = matching([shown(session, f) for f in findings(session, zone, body_id)],
+                    zone, q, after, before)
+    audit.record(session, actor, "open_meetings.report", "public_body", body_id or "all",
+                 q=q, after=after and after.isoformat(), before=before and before.isoformat(),
+                 shape=shape, findings=len(kept), threads=[f.thread_id for f in kept])
+    return ReportOut(total=len(kept), findings=kept)
 
 
 CSV_HEADER = ["body", "thread_id", "subject", "first_at", "last_at", "messages", "members",

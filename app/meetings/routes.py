@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.auth.deps import AdminUser, PeopleReader, ReviewerUser
-from app.core import audit
 from app.core.deps import ReadSessionDep, SessionDep, SettingsDep
-from app.core.errors import BadRequest
 from app.core.payload import Day, Text
 from app.meetings import report, service
 from app.meetings.schemas import BodyIn, BodyOut, BodyPatch, MemberEnd, MemberIn, ReportOut
@@ -70,29 +67,13 @@ After = Annotated[Day | None, Query(description="Threads that ran on or after th
 Before = Annotated[Day | None, Query(description="Threads that began on or before this day")]
 
 
-def _report(session: ReadSessionDep, settings: SettingsDep, reviewer: ReviewerUser,
-            body_id: uuid.UUID | None, q: str | None, after: date | None,
-            before: date | None, shape: str) -> ReportOut:
-    if after is not None and before is not None and before < after:
-        raise BadRequest(f"before ({before}) is earlier than after ({after}).")
-    if body_id is not None:
-        service.body(session, body_id)  # 404 for an unknown body
-    found = [report.shown(session, f) for f in report.findings(session, settings.zone, body_id)]
-    kept = report.matching(found, settings.zone, q, after, before)
-    audit.record(session, reviewer.actor, "open_meetings.report", "public_body",
-                 body_id or "all", q=q, after=after and after.isoformat(),
-                 before=before and before.isoformat(), shape=shape, findings=len(kept),
-                 threads=[f.thread_id for f in kept])
-    return ReportOut(total=len(kept), findings=kept)
-
-
 @router.get("/api/v1/open-meetings/report", response_model=ReportOut)
 def open_meetings_report(reviewer: ReviewerUser, session: ReadSessionDep, settings: SettingsDep,
                          body_id: uuid.UUID | None = None, q: Q = None, after: After = None,
                          before: Before = None) -> ReportOut:
     """Threads where three or more members of one body, or a quorum, took part; each with
     dates, members, a snippet, the reply that brought in the last member, and why. Audited."""
-    return _report(session, settings, reviewer, body_id, q, after, before, "json")
+    return report.run(session, settings.zone, reviewer.actor, body_id, q, after, before, "json")
 
 
 @router.get("/api/v1/open-meetings/report.csv", responses={200: {"content": {"text/csv": {}}}})
@@ -100,6 +81,6 @@ def open_meetings_report_csv(reviewer: ReviewerUser, session: ReadSessionDep,
                              settings: SettingsDep, body_id: uuid.UUID | None = None,
                              q: Q = None, after: After = None, before: Before = None) -> Response:
     """The same report as a spreadsheet-safe CSV. Audited."""
-    found = _report(session, settings, reviewer, body_id, q, after, before, "csv")
+    found = report.run(session, settings.zone, reviewer.actor, body_id, q, after, before, "csv")
     return Response(report.as_csv(found.findings), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="open-meetings.csv"'})

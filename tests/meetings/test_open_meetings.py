@@ -25,6 +25,7 @@ from app.models import AuditEntry, Document, PublicBody, Role
 from ingest import jobs
 from ingest.runtime import Runtime
 from tests.conftest import MakeUser
+from tests.ui.conftest import signed_in
 
 Headers = dict[str, str]
 CITY = "springvale-co.example"
@@ -255,3 +256,29 @@ def test_the_rule_in_force_is_the_newest_by_the_mail_date() -> None:
     assert triage.rule_on(date(2030, 1, 1), [*known, later]) == later
     assert triage.rule_on(date(1900, 1, 1), known) is None
     assert known[0].threshold(quorum=4) == 3 and known[0].threshold(quorum=2) == 2
+
+
+def test_the_page_shows_the_report_to_reviewers_filters_it_and_downloads_the_csv(
+    client: TestClient, seeded: dict[str, Any], make_user: MakeUser, database: Database,
+) -> None:
+    signed_in(client, make_user(Role.attorney))
+    page = client.get("/open-meetings")
+    assert page.status_code == 200
+    assert 'href="/open-meetings"' in page.text  # in the navigation
+    assert "3 threads" in page.text and "Snow routes budget" in page.text
+    assert "A reply brought in member 3" in page.text
+    assert '=HYPERLINK("x") Trail fees' in page.text.replace("&#34;", '"')  # shown as text
+    narrowed = client.get("/open-meetings", params={"q": "zoning"})
+    assert "1 thread" in narrowed.text and "Snow routes budget" not in narrowed.text
+    exported = client.get("/open-meetings.csv", params={"q": "zoning"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert [r["subject"] for r in csv.DictReader(io.StringIO(exported.text))] == [
+        "Zoning hearing"]
+    before = _unchanged(database)
+    assert client.get("/open-meetings", params={"after": "June 1"}).status_code == 400
+    assert client.get("/open-meetings", params={"body_id": "council"}).status_code == 400
+    assert _unchanged(database) == before
+
+    client.cookies.clear()
+    signed_in(client, make_user(Role.auditor))
+    assert client.get("/open-meetings").status_code == 403
