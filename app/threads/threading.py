@@ -136,7 +136,12 @@ class Placement:
 
 def order(mail: Mail) -> tuple[float, str]:
     """Oldest first; an undated message before every dated one."""
-    return (mail.sent_at.timestamp() if mail.sent_at else float("-inf"), mail.key)
+    return order_key(mail.sent_at, mail.key)
+
+
+def order_key(sent_at: datetime | None, key: str) -> tuple[float, str]:
+    """The order of a thread's messages, for callers that hold no Mail (by key on ties)."""
+    return (sent_at.timestamp() if sent_at else float("-inf"), key)
 
 
 def thread(mails: list[Mail], window: timedelta) -> dict[str, Placement]:
