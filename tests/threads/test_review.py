@@ -112,3 +112,16 @@ def test_nothing_is_taken_out_that_the_set_does_not_hold_elsewhere(
 def test_reduction_of_an_unknown_request_is_refused(client: TestClient, clerk: Headers) -> None:
     response = client.post(url(uuid.uuid4(), "/reduce-to-inclusive"), headers=clerk)
     assert response.status_code == 404
+
+
+def test_the_document_view_lists_its_thread(
+        run_ingest: RunIngest, database: Database, client: TestClient, clerk: Headers,
+        tmp_path: Path) -> None:
+    docs = catalog(run_ingest, database, client, tmp_path)
+    shown = client.get(f"/api/v1/documents/{docs['a2'].id}", headers=clerk).json()
+    assert shown["inclusive"] is False and shown["thread_id"] == docs["a1"].thread_id
+    assert [(m["id"], m["inclusive"]) for m in shown["thread"]] == [
+        (str(docs["a1"].id), False), (str(docs["a2"].id), False), (str(docs["a3"].id), True)]
+    attachment = client.get(f"/api/v1/documents/{docs['p1'].id}", headers=clerk).json()
+    child = next(m for m in attachment["family"] if m["parent_id"])
+    assert client.get(f"/api/v1/documents/{child['id']}", headers=clerk).json()["thread"] == []
