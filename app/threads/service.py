@@ -27,6 +27,7 @@ from ingest.hooks import Stored
 from ingest.indexer import index_again
 
 CHUNK = 500  # ids an IN list carries
+MAX_KIN = 20_000  # documents one batch's threading reads at most (then `rebuild` mends)
 _T = TypeVar("_T")
 _TOP = (Document.kind == DocumentKind.email, Document.parent_id.is_(None))
 
@@ -49,18 +50,26 @@ def thread_what_landed(session: Session, stored: Stored) -> None:
 
 
 def update(session: Session, families: set[uuid.UUID], window: timedelta) -> Counts:
-    """Place the families' e-mails, and re-place every thread they may join."""
-    seeds = _documents(session, Document.family_id, families)
-    _fill_keys(seeds)
-    ids = {i for d in seeds for i in (d.message_id, d.in_reply_to, *d.references) if i}
-    found = {d.id: d for d in seeds}
-    for column, values in ((Document.message_id, ids), (Document.in_reply_to, ids),
-                           (Document.conversation_id, {d.conversation_id for d in seeds}),
-                           (Document.thread_subject, {d.thread_subject for d in seeds})):
-        found.update((d.id, d) for d in _documents(session, column, values - {""}))
+    """Place the families' e-mails, and re-place every thread they may join.
+
+    Kin are found by message id, In-Reply-To, conversation and normalized subject, with
+    the whole thread of each, again from what that found, until nothing new turns up
+    (or MAX_KIN documents): then each thread comes out as `rebuild` would make it.
+    """
+    found = {d.id: d for d in _documents(session, Document.family_id, families)}
+    frontier = list(found.values())
+    while frontier and len(found) < MAX_KIN:
+        _fill_keys(frontier)
+        ids = {i for d in frontier for i in (d.message_id, d.in_reply_to, *d.references) if i}
+        kin: dict[uuid.UUID, Document] = {}
+        for column, values in ((Document.message_id, ids), (Document.in_reply_to, ids),
+                               (Document.conversation_id, {d.conversation_id for d in frontier}),
+                               (Document.thread_subject, {d.thread_subject for d in frontier}),
+                               (Document.thread_id, {d.thread_id for d in frontier})):
+            kin.update((d.id, d) for d in _documents(session, column, values - {""}))
+        frontier = [d for d in kin.values() if d.id not in found]
+        found.update((d.id, d) for d in frontier)
     _fill_keys(found.values())
-    threads = {d.thread_id for d in found.values() if d.thread_id}
-    found.update((d.id, d) for d in _documents(session, Document.thread_id, threads))
     return _place(session, list(found.values()), window)
 
 

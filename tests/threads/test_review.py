@@ -114,6 +114,19 @@ def test_reduction_of_an_unknown_request_is_refused(client: TestClient, clerk: H
     assert response.status_code == 404
 
 
+def test_an_auditor_may_look_but_not_reduce(
+        run_ingest: RunIngest, database: Database, client: TestClient, clerk: Headers,
+        auditor: Headers, tmp_path: Path) -> None:
+    docs = catalog(run_ingest, database, client, tmp_path)
+    request_id = make_request(database)
+    client.post(url(request_id, "/documents"), headers=clerk,
+                json={"document_ids": [str(d.id) for d in docs.values()]})
+    assert client.get(url(request_id, "/inclusive"), headers=auditor).json()["emails"] == 5
+    refused = client.post(url(request_id, "/reduce-to-inclusive"), headers=auditor)
+    assert refused.status_code == 403
+    assert client.get(url(request_id, "/inclusive"), headers=clerk).json()["total"] == 6
+
+
 def test_the_document_view_lists_its_thread(
         run_ingest: RunIngest, database: Database, client: TestClient, clerk: Headers,
         tmp_path: Path) -> None:
