@@ -145,7 +145,11 @@ def order_key(sent_at: datetime | None, key: str) -> tuple[float, str]:
 
 
 def thread(mails: list[Mail], window: timedelta) -> dict[str, Placement]:
-    """Each mail's thread (by key); the thread id is stable while the thread's root stays."""
+    """Each mail's thread (by key); the thread id is stable while the thread's root stays.
+
+    The same mails in any order give the same threads (when two claim one Message-ID, the
+    older keeps it), so a batch's threads come out as a rebuild's."""
+    mails = sorted(mails, key=order)
     by_key = {mail.key: mail for mail in mails}
     table = _containers(mails)
     groups = _Groups(by_key)

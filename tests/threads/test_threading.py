@@ -137,3 +137,12 @@ def test_thread_index_is_read_from_header_and_property() -> None:
                                    index_text(b"\x01" * 25), index_text(bytes(22))])
 def test_unusable_thread_index_is_ignored(value: str) -> None:
     assert outlook.parse(value) is None
+
+
+def test_the_order_mails_come_in_does_not_matter() -> None:
+    found = mails(sample())
+    found.append(as_mail("dup", eml("Budget hearing", MAYOR, CLERK, 5, "A copy, later.",
+                                    message_id="a1@city")))  # claims a1's Message-ID
+    forward, backward = thread(found, WINDOW), thread(found[::-1], WINDOW)
+    assert forward == backward
+    assert forward["a1"].thread_id == sha256("a1@city")[:32]  # the older keeps the id
