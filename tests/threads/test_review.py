@@ -10,10 +10,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.core.db import Database
-from app.models import Document, ReviewSetItem
+from app.models import Document, ReviewSetItem, Role
+from tests.conftest import MakeUser
 from tests.ingest.conftest import RunIngest
 from tests.review.factories import index, last_audit, make_request
 from tests.threads.mail import eml
+from tests.ui.conftest import signed_in
 
 MAYOR, CLERK = "mayor@city.example", "clerk@city.example"
 Headers = dict[str, str]
@@ -138,3 +140,17 @@ def test_the_document_view_lists_its_thread(
     attachment = client.get(f"/api/v1/documents/{docs['p1'].id}", headers=clerk).json()
     child = next(m for m in attachment["family"] if m["parent_id"])
     assert client.get(f"/api/v1/documents/{child['id']}", headers=clerk).json()["thread"] == []
+
+
+def test_the_viewer_page_shows_the_thread(
+        run_ingest: RunIngest, database: Database, client: TestClient, make_user: MakeUser,
+        tmp_path: Path) -> None:
+    docs = catalog(run_ingest, database, client, tmp_path)
+    signed_in(client, make_user(Role.clerk))
+    page = client.get(f"/documents/{docs['a2'].id}")
+    assert page.status_code == 200, page.text
+    section = page.text[page.text.index("Its thread"):page.text.index("Where it was found")]
+    assert section.index("Budget hearing") < section.index(f"/documents/{docs['a3'].id}")
+    assert section.count("held whole by a later message") == 2 and "· inclusive" in section
+    alone = client.get(f"/documents/{docs['p1'].id}").text
+    assert "Its thread" in alone  # p1 and p2 are one thread of two
