@@ -18,6 +18,7 @@ from app.productions.cli import cli as productions_cli
 from app.requests.cli import cli as requests_cli
 from app.retention.cli import cli as retention_cli
 from app.search.cli import cli as search_cli
+from app.threads.cli import cli as threads_cli
 
 cli = typer.Typer(help="Custodia: public-records e-discovery and legal holds.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
@@ -29,6 +30,7 @@ cli.add_typer(people_cli, name="people")
 cli.add_typer(retention_cli, name="retention")
 cli.add_typer(productions_cli, name="production")
 cli.add_typer(backup_cli)
+cli.add_typer(threads_cli, name="threads")
 
 
 Workers = Annotated[int | None, typer.Option(

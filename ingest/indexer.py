@@ -88,7 +88,7 @@ def as_index_docs(session: Session, documents: list[Document], zone: str) -> lis
             sender_domain=_domain(d.sender), sender_address=_email(d.sender),
             recipient_addresses=_recipients(d.recipients), filename=d.filename,
             content_type=d.content_type, has_attachment=d.id in with_children,
-            thread_id=d.thread_id, version=d.generation,
+            thread_id=d.thread_id, inclusive=d.inclusive, version=d.generation,
         )
         for d in documents
     ]

@@ -30,12 +30,14 @@ from search.ast import (
     Custodian,
     DateRange,
     HasAttachment,
+    Inclusive,
     Kind,
     Near,
     Node,
     Not,
     Or,
     Phrase,
+    Thread,
     Words,
     ranking_leaves,
 )
@@ -57,6 +59,10 @@ def compile_query(node: Node, zone: str) -> Query:
         return _unscored({"term": {"kind": node.kind}})
     if isinstance(node, HasAttachment):
         return _unscored({"term": {"has_attachment": True}})
+    if isinstance(node, Thread):
+        return _unscored({"term": {"thread_id": node.thread_id}})
+    if isinstance(node, Inclusive):
+        return _unscored({"term": {"inclusive": node.value}})
     if isinstance(node, DateRange):
         return _unscored(_date_range(node, zone))
     if isinstance(node, And):

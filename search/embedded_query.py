@@ -48,12 +48,14 @@ from search.ast import (
     Custodian,
     DateRange,
     HasAttachment,
+    Inclusive,
     Kind,
     Near,
     Node,
     Not,
     Or,
     Phrase,
+    Thread,
     Words,
     ranking_leaves,
     text_leaves,
@@ -107,7 +109,8 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     if match is not None:
         return Compiled(where, compiler.params, scoring_match, match)
     if not text_leaves(node):
-        return Compiled(where, compiler.params, scoring_match, screen=(None, node))
+        screen = (None, node) if _screened(node) else None
+        return Compiled(where, compiler.params, scoring_match, screen=screen)
     split = _text_and_rest(node, _Compiler(zone, expand))
     if split is None:
         return Compiled(where, compiler.params, scoring_match)
@@ -115,7 +118,19 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     checks = _Compiler(zone, expand, per_row=True)
     return Compiled(where, compiler.params, scoring_match,
                     driven=(text, checks.sql(rest), checks.params),
-                    screen=None if text_leaves(rest) else (text, rest))
+                    screen=None if text_leaves(rest) or not _screened(rest) else (text, rest))
+
+
+def _screened(node: Node) -> bool:
+    """Whether the facet snapshot's arrays can decide `node` (search.embedded_facets):
+    thread and inclusive conditions are left to SQL, which reads their columns."""
+    if isinstance(node, Thread | Inclusive):
+        return False
+    if isinstance(node, And | Or):
+        return all(_screened(item) for item in node.items)
+    if isinstance(node, Not):
+        return _screened(node.item)
+    return True
 
 
 def _text_and_rest(node: Node, probe: _Compiler) -> tuple[str, Node] | None:
@@ -217,6 +232,11 @@ class _Compiler:
             return "d.kind = ?"
         if isinstance(node, HasAttachment):
             return "d.has_attachment = 1"
+        if isinstance(node, Thread):
+            self.params.append(node.thread_id)
+            return "d.thread_id = ?"
+        if isinstance(node, Inclusive):  # IS: a document that is no e-mail has NULL, never 0
+            return f"d.inclusive IS {int(node.value)}"
         if isinstance(node, DateRange):
             return self._dates(node)
         raise TypeError(f"not a query node: {node!r}")

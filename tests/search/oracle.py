@@ -17,12 +17,14 @@ from search.ast import (
     Custodian,
     DateRange,
     HasAttachment,
+    Inclusive,
     Kind,
     Near,
     Node,
     Not,
     Or,
     Phrase,
+    Thread,
     Words,
 )
 from search.documents import IndexDoc
@@ -98,6 +100,10 @@ def matches(node: Node, item: Prepared, zone: str) -> bool:
         return item.doc.kind == node.kind
     if isinstance(node, HasAttachment):
         return item.doc.has_attachment
+    if isinstance(node, Thread):
+        return item.doc.thread_id == node.thread_id
+    if isinstance(node, Inclusive):
+        return item.doc.inclusive is node.value
     if isinstance(node, DateRange):
         start, end = instant_bounds(node, zone)
         return item.date is not None and (start is None or item.date >= start) and (

@@ -320,16 +320,19 @@ def test_first_page_as_the_full_sort_would_give(engine: EmbeddedEngine, monkeypa
     assert fast == [first(size) for size in (1, 20, 900)]
 
 
-@pytest.mark.parametrize("layout", [2, 3])
+@pytest.mark.parametrize("layout", [2, 3, 4])
 def test_upgrades_an_index_of_an_older_layout(engine: EmbeddedEngine, tmp_path: Path,
                                               layout: int) -> None:
     engine.index([doc("a", body="memo", custodians=["x"])])
-    undo = {3: "ALTER TABLE documents DROP COLUMN version; PRAGMA user_version = 3",
+    threads = ("DROP INDEX documents_thread; ALTER TABLE documents DROP COLUMN thread_id; "
+               "ALTER TABLE documents DROP COLUMN inclusive; ")
+    undo = {4: "PRAGMA user_version = 4",
+            3: "ALTER TABLE documents DROP COLUMN version; PRAGMA user_version = 3",
             2: "DROP INDEX documents_generation; ALTER TABLE documents DROP COLUMN generation; "
                "ALTER TABLE documents DROP COLUMN version; DROP TABLE meta; "
                "PRAGMA user_version = 2"}
     with sqlite3.connect(tmp_path / "index" / "index-v1.sqlite") as old:
-        old.executescript(undo[layout])
+        old.executescript(threads + undo[layout])
     engine.index([doc("b", body="memo", custodians=["y"])])
     page = engine.search(SearchSpec(parse("memo"), ZONE))
     assert page.total == 2 and page.facets["custodian"] == [("x", 1), ("y", 1)]
