@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.core.db import Database
+from app.core.db import Database, take_catalog_turn
 from app.models import Document, Location
 from search.documents import IndexDoc
 from search.engines import SearchEngine
@@ -136,6 +136,7 @@ def _mark(database: Database, docs: list[IndexDoc], failures: dict[str, str]) ->
     refused = [{"doc_id": uuid.UUID(i), "sent": sent[i], "reason": reason}
                for i, reason in failures.items() if i in sent]
     with database.transaction() as session:
+        take_catalog_turn(session)
         connection = session.connection()
         if done:
             connection.execute(update(table).where(same).values(

@@ -6,7 +6,9 @@ transaction of every batch; a killed worker's lease expires and another worker
 resumes the job from its checkpoint. Items handled before the checkpoint are
 skipped; an item handled after it but before the crash is found by its location and
 not stored twice. A source that fails (unreadable, over budget) fails the ingest job
-at once; only a worker that dies is retried, up to MAX_ATTEMPTS.
+at once; a worker that dies, or a database that goes away mid-batch, is retried from
+the checkpoint, up to MAX_ATTEMPTS. Batches write the catalog one at a time
+(app.core.db.take_catalog_turn): their reading and extraction run side by side.
 
 `run_now` runs one job in the calling process (`custodia ingest`, the demo), taking
 its queue job's lease like any worker.
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -28,7 +31,7 @@ from app.core import jobs as queue
 from app.core.audit import Actor
 from app.core.blobs import BlobStore
 from app.core.clock import clock_of
-from app.core.db import Database
+from app.core.db import Database, take_catalog_turn
 from app.core.errors import Conflict
 from app.models import IngestJob, JobStatus
 from ingest import hooks
@@ -182,8 +185,8 @@ def run(runner: Runner, claimed: queue.Claimed, progress: Progress | None = None
                     batch = []
             _commit_batch(runner, claimed, job_id, custodian, source, batch, position, counts,
                           progress)
-    except queue.LeaseLost:
-        raise
+    except (queue.LeaseLost, OperationalError):
+        raise  # another worker has it, or the database is away: the queue tries again later
     except OverBudget as exc:
         return _finish(runner, claimed, job_id, JobStatus.failed, counts, str(exc))
     except Exception as exc:  # the source itself failed: the job fails, visibly
@@ -207,6 +210,7 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
     prepare(reads, set(stored), runner.store, runner.extract, purged)
     with runner.database.transaction() as session:
         claimed.renew(session)  # first: a batch never commits under a lost lease
+        take_catalog_turn(session)
         job = session.get_one(IngestJob, job_id)
         runner.store.attach(session)
         context = Context(session, runner.store, runner.extract, custodian, source.name, job_id,

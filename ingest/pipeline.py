@@ -7,12 +7,11 @@ blob store). Indexing happens afterwards from the documents still unindexed.
 from __future__ import annotations
 
 import enum
-import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.blobs import BlobStore
@@ -35,7 +34,6 @@ from ingest.message import ParsedMessage
 from ingest.prepare import MAX_DEPTH, Extract, Part, Read, prepare_message, read_item
 
 RETRYABLE = "retryable: "  # marks an extract_error worth another try (see ingest.retry)
-DEDUP_LOCK_SPACE = 0x0C05  # the first key of the two-key advisory locks over dedup keys
 
 
 class Outcome(enum.StrEnum):
@@ -88,20 +86,6 @@ class Context:
         if self.relocated:
             index_again(self.session, Document.family_id.in_(self.relocated))
 
-    def claim_keys(self, keys: list[str]) -> None:
-        """Make another worker storing one of these contents wait for this transaction's end,
-        so that the families read next are the truth and each content is stored once.
-
-        PostgreSQL only: SQLite's write lock already lets one writer in at a time. One
-        transaction-scoped advisory lock per key, taken in sorted order (PostgreSQL
-        evaluates a volatile function after ORDER BY), so two workers never deadlock.
-        """
-        if keys and self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text(
-                "SELECT pg_advisory_xact_lock(:space, k) FROM unnest(CAST(:keys AS integer[])) "
-                "AS k ORDER BY k"), {"space": DEDUP_LOCK_SPACE,
-                                     "keys": sorted({_lock_key(k) for k in keys})})
-
     def prefetch_families(self, keys: list[str]) -> None:
         with self.session.no_autoflush:
             self.families.update(families_by_key(self.session, keys))
@@ -111,12 +95,6 @@ class Context:
 
     def prefetch_known(self, source_ids: list[str]) -> None:
         self.known = known_locations(self.session, self.custodian, self.source, source_ids)
-
-
-def _lock_key(dedup_key: str) -> int:
-    """A signed 32-bit number for a dedup key (two keys may share one: they then wait)."""
-    return int.from_bytes(hashlib.blake2b(dedup_key.encode(), digest_size=4).digest(),
-                          "big", signed=True)
 
 
 def known_locations(session: Session, custodian: str, source: str, source_ids: list[str]) -> set[str]:
@@ -151,7 +129,6 @@ def ingest_batch(ctx: Context, items: list[SourceItem],
     found = [None if item.source_id in ctx.known else reads.get(item.source_id) or read_item(item)
              for item in items]
     keys = [r.key for r in found if r is not None and r.key]
-    ctx.claim_keys(keys)
     ctx.prefetch_families(keys)
     ctx.prefetch_purged(keys)
     return [Outcome.known if read is None else _store(ctx, read) for read in found]

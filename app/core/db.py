@@ -267,3 +267,22 @@ def insert_or_ignore(session: Session, model: type[Any], rows: list[dict[str, An
     """Insert rows unless their key exists (another worker may have just added one)."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.connection().execute(dialect.insert(model).on_conflict_do_nothing(), rows)
+
+
+CATALOG_LOCK_SPACE = 0x0C05  # the first key of the catalog writers' advisory lock
+
+
+def take_catalog_turn(session: Session) -> None:
+    """Wait until no other transaction writes the catalog's documents, then hold the turn
+    until this one ends. Call it first in a transaction that stores or re-threads
+    documents (or marks them indexed).
+
+    PostgreSQL only: SQLite's write lock already lets one writer in at a time. With the
+    turn, a batch reads the truth (the families its dedup keys name, the threads its mail
+    joins) and each content is stored once; and two transactions never take row locks
+    in opposite orders, which PostgreSQL would break as a deadlock, failing one.
+    Parsing, hashing and extraction run before the write transaction, side by side.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:space, 0)"),
+                        {"space": CATALOG_LOCK_SPACE})

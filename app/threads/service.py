@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.core import audit
 from app.core.audit import Actor
+from app.core.db import take_catalog_turn
 from app.models import Document, DocumentKind, DocumentText
 from app.threads import outlook, subjects
 from app.threads.inclusive import inclusive
@@ -75,6 +76,7 @@ def update(session: Session, families: set[uuid.UUID], window: timedelta) -> Cou
 
 def rebuild(session: Session, actor: Actor, window: timedelta) -> Counts:
     """Thread the whole catalog again (after an upgrade, or a new window). Audited."""
+    take_catalog_turn(session)  # no batch threads mail meanwhile
     documents = list(session.scalars(select(Document).where(*_TOP)))
     _fill_keys(documents)
     counts = _place(session, documents, window)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -155,3 +156,22 @@ def test_two_workers_storing_the_same_mail_at_once_store_each_message_once(
     assert 0 < len(heads) <= distinct
     # each content once, found in both exports (a duplicate within one export adds its own)
     assert all(locations >= 2 for _, locations in heads)
+
+
+def test_two_workers_threading_one_custodians_folders_at_once_leave_what_a_rebuild_makes(
+    tmp_path: Path, fresh_postgres: str, corpus_dir: Path
+) -> None:
+    """Folders of one mailbox share threads (a reply in Sent, its original in the Inbox) and
+    copies of one message: two workers' batches thread the same mail at the same time."""
+    env = environment(tmp_path, fresh_postgres, lease_seconds=300)
+    for file in sorted((corpus_dir / "enron" / "mbox").glob("enron.allen-p.*")):
+        custodia(env, "ingest", "--queue", "--custodian", "allen-p", str(file))
+    two_workers_until_the_queue_is_empty(env)
+    database = Database(fresh_postgres)
+    with database.reading() as session:
+        outcomes = set(session.execute(select(IngestJob.status, IngestJob.error)))
+    database.dispose()
+    assert outcomes == {(JobStatus.done, "")}  # no batch failed, a deadlock least of all
+    rebuilt = json.loads(custodia(env, "threads", "rebuild", "--json").stdout)
+    assert rebuilt["emails"] > 1000
+    assert rebuilt["changed"] == 0
