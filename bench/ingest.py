@@ -62,20 +62,22 @@ def child(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     return elapsed, max(peak, before) / 1024, result.stdout
 
 
-def peak_of(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Peak RSS of one child alone (getrusage keeps the largest child ever seen)."""
+def peak_of(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """One child alone: its wall seconds, peak RSS in MB (getrusage keeps the largest child
+    ever seen, hence the wrapper) and CPU seconds (user + system)."""
     wrapper = [sys.executable, "-c",
                "import resource, subprocess, sys, json, time; t = time.perf_counter(); "
                "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+               "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
                "print(json.dumps({'rc': r.returncode, 'seconds': time.perf_counter() - t, "
-               "'rss': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, "
+               "'rss': u.ru_maxrss / 1024, 'cpu': u.ru_utime + u.ru_stime, "
                "'err': r.stderr[-2000:]}))", *command]
     result = subprocess.run(wrapper, env={**os.environ, **env}, capture_output=True, text=True,
                             check=True)
     report = json.loads(result.stdout.strip().splitlines()[-1])
     if report["rc"] != 0:
         sys.exit(f"failed: {' '.join(command)}\n{report['err']}")
-    return report["seconds"], report["rss"], ""
+    return report["seconds"], report["rss"], report["cpu"]
 
 
 def ingest_run(files: list[Path], workdir: Path, extra_env: dict[str, str]) -> tuple[float, float]:

@@ -29,6 +29,7 @@ import argparse
 import base64
 import importlib.util
 import json
+import os
 import random
 import re
 import shutil
@@ -36,6 +37,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -140,17 +142,48 @@ def fresh_postgres(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-def ingest_with_workers(paths: list[Path], env: dict[str, str], workers: int
-                        ) -> tuple[float, list[float]]:
+@dataclass
+class Run:
+    seconds: float
+    peaks: list[float]  # MB, one per worker
+    cpu: dict[str, float]  # CPU seconds: the workers', and each server's during the run
+
+
+def server_cpu() -> dict[str, float]:
+    """CPU seconds used so far by the PostgreSQL and Elasticsearch processes on this machine
+    (from /proc). A PostgreSQL backend that has exited is counted in its postmaster's
+    reaped-children time, so connections that come and go are not lost."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"PostgreSQL": 0.0, "Elasticsearch": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        server = ("Elasticsearch" if b"org.elasticsearch" in command else
+                  "PostgreSQL" if command.startswith(b"postgres") or b"/postgres " in command
+                  else None)
+        if server is not None:  # utime, stime, cutime, cstime: fields 14-17 of stat
+            used[server] += sum(int(f) for f in fields[11:15]) / tick
+    return used
+
+
+def ingest_with_workers(paths: list[Path], env: dict[str, str], workers: int) -> Run:
     """Queue one job per file, then time `workers` workers until the queue is empty."""
     SEARCH.run(env, "migrate")
     for path in paths:
         SEARCH.run(env, "ingest", "--queue", "--custodian", path.stem, str(path))
+    servers = server_cpu()
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         runs = list(pool.map(lambda _: INGEST.peak_of([CUSTODIA, "worker", "--once"], env),
                              range(workers)))
-    return time.perf_counter() - started, [rss for _, rss, _ in runs]
+    seconds = time.perf_counter() - started
+    after = server_cpu()
+    cpu = {"workers": sum(c for _, _, c in runs),
+           **{name: after[name] - servers[name] for name in servers}}
+    return Run(seconds, [rss for _, rss, _ in runs], cpu)
 
 
 def deployments(args: argparse.Namespace, work: Path) -> dict[str, tuple[dict[str, str], int]]:
@@ -170,23 +203,40 @@ def deployments(args: argparse.Namespace, work: Path) -> dict[str, tuple[dict[st
 
 def measure_ingest(args: argparse.Namespace, work: Path, paths: list[Path], messages: int
                    ) -> dict[str, dict[str, str]]:
-    seconds, rss, _ = INGEST.child([sys.executable, "-c", INGEST.BASELINE, str(paths[0].parent)])
+    seconds, rss, cpu = INGEST.peak_of(
+        [sys.executable, "-c", INGEST.BASELINE, str(paths[0].parent)], {})
     baseline = messages / seconds
-    rows = [("baseline: stdlib parse of the same bytes", baseline, [rss])]
+    runs = {"baseline: stdlib parse of the same bytes": Run(seconds, [rss], {"workers": cpu})}
     print(f"baseline: {seconds:.0f} s", flush=True)
     envs = {}
     for name, (env, workers) in deployments(args, work).items():
-        seconds, peaks = ingest_with_workers(paths, env, workers)
-        rows.append((name, messages / seconds, peaks))
+        runs[name] = ingest_with_workers(paths, env, workers)
         envs[name] = env
-        print(f"{name}: {seconds:.0f} s", flush=True)
+        print(f"{name}: {runs[name].seconds:.0f} s", flush=True)
     print(f"\n{'ingest of ' + format(messages, ',') + ' messages':<46}{'msg/s':>8}"
           f"{'peak RSS MB':>16}{'x baseline':>12}")
-    for name, rate, peaks in rows:
-        print(f"{name:<46}{rate:>8.0f}{' + '.join(f'{p:.0f}' for p in peaks):>16}"
+    for name, run in runs.items():
+        rate = messages / run.seconds
+        print(f"{name:<46}{rate:>8.0f}{' + '.join(f'{p:.0f}' for p in run.peaks):>16}"
               f"{rate / baseline:>12.2f}")
     print("targets: >= 0.8x with one worker, >= 1.4x with two workers on PostgreSQL\n")
+    report_cpu(runs, messages, baseline)
     return envs
+
+
+def report_cpu(runs: dict[str, Run], messages: int, baseline: float) -> None:
+    """Where the CPU goes, per message, and the best rate this machine's cores allow: CPU
+    time does not depend on what else runs beside the bench, wall time does."""
+    cores = os.cpu_count() or 1
+    print(f"{'CPU ms per message':<46}{'workers':>9}{'PostgreSQL':>12}{'Elastic':>9}"
+          f"{'total':>8}{f'ceiling on {cores} cores, x baseline':>34}")
+    for name, run in runs.items():
+        per = {k: 1000 * v / messages for k, v in run.cpu.items()}
+        total = sum(per.values())
+        ceiling = cores * 1000 / total / baseline
+        print(f"{name:<46}{per['workers']:>9.2f}{per.get('PostgreSQL', 0):>12.2f}"
+              f"{per.get('Elasticsearch', 0):>9.2f}{total:>8.2f}{ceiling:>34.2f}")
+    print("ceiling: every core busy with this work alone (cores / CPU per message)\n")
 
 
 def count_documents(env: dict[str, str]) -> int:
