@@ -20,8 +20,10 @@ def load() -> None:
     import ingest.tasks  # noqa: F401 - "ingest", "index.pending", "extract.retry"
     from app.holds.membership import under_hold
     from app.holds.tasks import hold_what_landed  # and "holds.remind", hourly
+    from app.near_duplicates.tasks import group_what_landed  # and "near_duplicates.assign"
     from ingest import hooks
 
     hooks.add(hold_what_landed)  # mail for a custodian under hold is held as it lands
+    hooks.add(group_what_landed)  # each batch's new documents join their near-duplicates
     hooks.add_keeper(under_hold)  # even a message a purge removed before
     hooks.loaded()

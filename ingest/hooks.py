@@ -25,6 +25,7 @@ class Stored:
     source: str
     families: frozenset[uuid.UUID]
     time_zone: str  # the city's
+    near_duplicate_similarity: float = 0.9  # CUSTODIA_NEAR_DUPLICATE_SIMILARITY
 
 
 Hook = Callable[[Session, Stored], None]

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
+from app.core import audit
+from app.core.audit import Actor
 from app.core.clock import clock_of
 from app.core.db import Database
 from app.models import (
@@ -167,6 +169,7 @@ def forget(session: Session, document_ids: Iterable[uuid.UUID]) -> None:
     """Drop these documents' rows (a purge deletes them). A group whose pivot goes is
     dissolved: its other members are pending again and are placed anew."""
     ids = set(document_ids)
+    _lock(session)
     for chunk in chunks(ids):
         gone = list(session.scalars(select(NearDuplicateGroup.id)
                                     .where(NearDuplicateGroup.pivot_id.in_(chunk))))
@@ -182,11 +185,11 @@ def forget(session: Session, document_ids: Iterable[uuid.UUID]) -> None:
             index_again(session, Document.id.in_(part))
 
 
-def rebuild(database: Database, threshold: float) -> int:
+def rebuild(database: Database, threshold: float, actor: Actor) -> int:
     """Every group formed again (`custodia near-duplicates rebuild`, after the threshold
     changed): longest texts first, so each group's pivot is its longest member. A group
     whose pivot is unchanged keeps its id; documents whose group changed are indexed again.
-    Returns how many documents were placed."""
+    Returns how many documents were placed; audited once, at the end."""
     with database.transaction() as session:
         _lock(session)
         before: dict[uuid.UUID, uuid.UUID | None] = {
@@ -210,4 +213,18 @@ def rebuild(database: Database, threshold: float) -> int:
             found = signatures(session, batch)
         with database.transaction() as session:
             total += len(assign(session, found, threshold, reuse=pivots, before=before))
+    with database.transaction() as session:
+        audit.record(session, actor, "near_duplicates.rebuild", "near_duplicates", "",
+                     similarity=threshold, documents=total, groups_before=len(pivots),
+                     **counts(session))
     return total
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Groups of two or more, and the documents in them."""
+    sizes = select(func.count().label("size")).select_from(NearDuplicate).where(
+        NearDuplicate.group_id.is_not(None)).group_by(NearDuplicate.group_id).subquery()
+    groups, documents = session.execute(
+        select(func.count(), func.coalesce(func.sum(sizes.c.size), 0))
+        .where(sizes.c.size > 1)).one()
+    return {"groups": int(groups), "documents_in_groups": int(documents)}

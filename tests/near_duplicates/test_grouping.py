@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
 from app.models import Document, NearDuplicate, NearDuplicateBand, NearDuplicateGroup
@@ -107,7 +108,7 @@ def test_a_rebuild_keeps_group_ids_and_makes_the_longest_the_pivot(database: Dat
     group = group_of(database, short)
     with database.reading() as session:
         assert session.scalar(select(NearDuplicateGroup.pivot_id)) == short
-    assert grouping.rebuild(database, THRESHOLD) == 2
+    assert grouping.rebuild(database, THRESHOLD, Actor("cli:test", "local", "")) == 2
     assert group_of(database, short) == group_of(database, longer)
     with database.reading() as session:
         assert session.scalar(select(NearDuplicateGroup.pivot_id)) == longer
