@@ -17,7 +17,7 @@ from app.near_duplicates.grouping import family_texts
 from app.near_duplicates.schemas import DiffOut, DiffPart, GroupOut, MemberOut, ReviewGroupOut
 
 DIFF_CHARS = 200_000  # each text compared up to here: a diff of two huge texts is unreadable
-_TOKEN = re.compile(r"\s+|[^\s]+")
+_TOKEN = re.compile(r"\s*\S+\s*|\s+")  # a word with the spacing around it
 
 
 class GroupOfOne(BadRequest):
@@ -75,21 +75,24 @@ def _tokens(text: str) -> list[str]:
 
 
 def diff_texts(pivot: str, member: str) -> list[DiffPart]:
-    """Word by word, spacing kept: what the member says where the pivot says otherwise."""
+    """Word by word: what the member says where the pivot says otherwise. Words are
+    compared without their spacing (spacing alone is no difference) and shown with it."""
     a, b = _tokens(pivot), _tokens(member)
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [t.strip() for t in a], [t.strip() for t in b],
+                                      autojunk=False)
     ops = {"equal": "same", "insert": "added", "delete": "removed", "replace": "changed"}
     parts: list[DiffPart] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         left, right = "".join(a[i1:i2]), "".join(b[j1:j2])
-        if tag != "equal" and not left.strip() and not right.strip():
-            tag, right = "equal", left or right  # spacing alone never counts as a change
-        op = ops[tag]
-        if parts and parts[-1].op == op == "same":
-            parts[-1] = DiffPart(op="same", pivot=parts[-1].pivot + left,
-                                 member=parts[-1].member + right)
-        else:
-            parts.append(DiffPart(op=op, pivot=left, member=right))  # type: ignore[arg-type]
+        if tag == "equal":
+            parts.append(DiffPart(op="same", pivot=left, member=right))
+            continue
+        shown = right or left  # the spacing after a change is shown outside it
+        after = shown[len(shown.rstrip()):]
+        parts.append(DiffPart(op=ops[tag], pivot=left.strip(),  # type: ignore[arg-type]
+                              member=right.strip()))
+        if after:
+            parts.append(DiffPart(op="same", pivot=after, member=after))
     return parts
 
 
@@ -129,3 +132,15 @@ def in_review_set(session: Session, request: RecordsRequest,
                        for g, p, s, n, m in rows], total=total, offset=page.offset,
                 limit=page.limit)
 
+
+
+def for_viewer(session: Session, document_id: uuid.UUID) -> tuple[GroupOut | None, DiffOut | None]:
+    """The document viewer's part: the group of two or more the document is in (else None),
+    and, for a member other than the pivot, its differences from the pivot."""
+    row = session.get(NearDuplicate, document_id)
+    if row is None or row.group_id is None:
+        return None, None
+    shown = describe(session, row.group_id)
+    if shown.size < 2:
+        return None, None
+    return shown, None if shown.pivot_id == document_id else diff(session, document_id)
