@@ -68,6 +68,14 @@ class HasAttachment:
 
 
 @dataclass(frozen=True)
+class NearDuplicates:
+    """The documents of one near-duplicate group, named by the group's id or by the id of a
+    document in it (the group that document's index copy is in)."""
+
+    id: str  # a UUID, lower case with hyphens
+
+
+@dataclass(frozen=True)
 class DateRange:
     """Whole days in the city's time zone, both ends included; None is open."""
 
@@ -90,7 +98,8 @@ class Not:
     item: Node
 
 
-Node = Words | Near | Custodian | Kind | HasAttachment | DateRange | And | Or | Not
+Node = (Words | Near | Custodian | Kind | HasAttachment | NearDuplicates | DateRange | And | Or
+        | Not)
 
 
 def text_leaves(node: Node, negated: bool = False) -> list[tuple[Words | Near, bool]]:

@@ -50,6 +50,7 @@ from search.ast import (
     HasAttachment,
     Kind,
     Near,
+    NearDuplicates,
     Node,
     Not,
     Or,
@@ -106,7 +107,7 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     scoring_match = " OR ".join(f"({m})" for m in dict.fromkeys(scoring)) or None
     if match is not None:
         return Compiled(where, compiler.params, scoring_match, match)
-    if not text_leaves(node):
+    if not text_leaves(node) and _on_arrays(node):
         return Compiled(where, compiler.params, scoring_match, screen=(None, node))
     split = _text_and_rest(node, _Compiler(zone, expand))
     if split is None:
@@ -115,7 +116,18 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     checks = _Compiler(zone, expand, per_row=True)
     return Compiled(where, compiler.params, scoring_match,
                     driven=(text, checks.sql(rest), checks.params),
-                    screen=None if text_leaves(rest) else (text, rest))
+                    screen=None if text_leaves(rest) or not _on_arrays(rest) else (text, rest))
+
+
+def _on_arrays(node: Node) -> bool:
+    """Whether the facet arrays answer `node` (embedded_facets): all but neardup:."""
+    if isinstance(node, NearDuplicates):
+        return False
+    if isinstance(node, And | Or):
+        return all(_on_arrays(item) for item in node.items)
+    if isinstance(node, Not):
+        return _on_arrays(node.item)
+    return True
 
 
 def _text_and_rest(node: Node, probe: _Compiler) -> tuple[str, Node] | None:
@@ -217,6 +229,11 @@ class _Compiler:
             return "d.kind = ?"
         if isinstance(node, HasAttachment):
             return "d.has_attachment = 1"
+        if isinstance(node, NearDuplicates):
+            # The group by its id, or the group of the document with that id.
+            self.params += [node.id, node.id]
+            return ("d.near_duplicate_group IN (SELECT ? UNION SELECT near_duplicate_group "
+                    "FROM documents WHERE id = ? AND near_duplicate_group != '')")
         if isinstance(node, DateRange):
             return self._dates(node)
         raise TypeError(f"not a query node: {node!r}")
