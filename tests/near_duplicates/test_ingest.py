@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -37,6 +39,18 @@ def mail(path: Path, subject: str, body: str, attachment: str | None = None) -> 
     path.write_bytes(bytes(message))
 
 
+def search(env: dict[str, str], query: str) -> set[str]:
+    answer = custodia(env, "search", query, "--json")
+    assert answer.returncode == 0, answer.stderr
+    return {hit["document"]["subject"] for hit in json.loads(answer.stdout)["hits"]}
+
+
+def rows(database: Database) -> dict[str, tuple[object, ...]]:
+    with database.reading() as session:
+        return {str(r.document_id): (r.group_id, r.similarity, r.signature, r.assigned_at)
+                for r in session.scalars(select(NearDuplicate))}
+
+
 def groups(database: Database) -> dict[str, str | None]:
     """Each top-level document's group, by subject."""
     with database.reading() as session:
@@ -65,6 +79,21 @@ def test_ingest_groups_each_batch_and_rebuild_forms_them_again(tmp_path: Path) -
     assert found["FW: Budget memo"] == found["Budget memo"]
     assert found["Budget memo with notes"] == found["Budget memo"]  # its attachment counts
     assert found["Parks memo"] not in (None, found["Budget memo"])
+    with database.reading() as session:
+        first = session.scalar(select(Document.id).where(Document.subject == "Budget memo"))
+    assert search(env, f"neardup:{first}") == {"Budget memo", "FW: Budget memo",
+                                                "Budget memo with notes"}
+    assert search(env, f"neardup:{found['Parks memo']}") == {"Parks memo"}
+
+    # A copy that arrives later joins the group; the others' rows stay as they were.
+    before = rows(database)
+    mail(tmp_path / "later" / "5.eml", "RE: Budget memo", "Agreed.\n\n" + edited(text))
+    assert custodia(env, "ingest", str(tmp_path / "later"), "--custodian", "lokafor"
+                    ).returncode == 0
+    found = groups(database)
+    assert found["RE: Budget memo"] == found["Budget memo"]
+    assert {k: v for k, v in rows(database).items() if k in before} == before
+    assert "RE: Budget memo" in search(env, f"neardup:{found['Budget memo']}")
 
     refused = custodia({**env, "CUSTODIA_NEAR_DUPLICATE_SIMILARITY": "0.3"},
                        "near-duplicates", "rebuild")
@@ -74,16 +103,16 @@ def test_ingest_groups_each_batch_and_rebuild_forms_them_again(tmp_path: Path) -
 
     rebuilt = custodia(env, "near-duplicates", "rebuild")
     assert rebuilt.returncode == 0, rebuilt.stderr
-    assert "1 groups of two or more hold 3 documents" in rebuilt.stdout
+    assert "1 groups of two or more hold 4 documents" in rebuilt.stdout
     again = groups(database)
     assert again["FW: Budget memo"] == again["Budget memo"] == again["Budget memo with notes"]
+    assert search(env, f"neardup:{again['Budget memo']}") == {  # the index followed
+        "Budget memo", "FW: Budget memo", "Budget memo with notes", "RE: Budget memo"}
     with database.reading() as session:
         entry = session.scalars(select(AuditEntry)
                                 .where(AuditEntry.action == "near_duplicates.rebuild")).one()
         pivot = session.scalar(select(Document.subject).join(
             NearDuplicateGroup, NearDuplicateGroup.pivot_id == Document.id)
-            .where(NearDuplicateGroup.id == NearDuplicate.group_id)
-            .join(NearDuplicate, NearDuplicate.document_id == Document.id)
-            .where(Document.subject != "Parks memo"))
-    assert entry.details["groups"] == 1 and entry.details["documents"] == 4
-    assert pivot == "FW: Budget memo"  # the longest: it has the added sentence
+            .where(NearDuplicateGroup.id == uuid.UUID(str(again["Budget memo"]))))
+    assert entry.details["groups"] == 1 and entry.details["documents"] == 5
+    assert pivot == "RE: Budget memo"  # the longest
