@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -142,9 +142,11 @@ def assign(session: Session, found: dict[uuid.UUID, Signature], threshold: float
                                   similarity=round(similarity, 4), scheme=minhash.SCHEME,
                                   signature=sig.to_bytes(), text_length=sig.length,
                                   assigned_at=now))
-        session.add_all(NearDuplicateBand(band=key, document_id=document_id)
-                        for key in sorted(set(keys)))
-        session.flush()  # the next arrival of this batch sees this one
+        if keys:  # one statement (it flushes the row above first): the next arrival sees both
+            session.execute(insert(NearDuplicateBand), [
+                {"band": key, "document_id": document_id} for key in sorted(set(keys))])
+        else:
+            session.flush()
         placed.append(Placed(document_id, group_id, similarity, best is None))
     changed = [p.document_id for p in placed if p.group_id != (before or {}).get(p.document_id)]
     for chunk in chunks(changed):
