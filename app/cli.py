@@ -8,6 +8,7 @@ import typer
 
 from app.audit.cli import cli as audit_cli
 from app.auth.cli import cli as user_cli
+from app.backup.cli import cli as backup_cli
 from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.core.settings import ConfigurationError, Settings
 from app.core.startup import check_configuration
@@ -18,6 +19,7 @@ from app.productions.cli import cli as productions_cli
 from app.requests.cli import cli as requests_cli
 from app.retention.cli import cli as retention_cli
 from app.search.cli import cli as search_cli
+from app.threads.cli import cli as threads_cli
 
 cli = typer.Typer(help="Custodia: public-records e-discovery and legal holds.", no_args_is_help=True)
 cli.add_typer(user_cli, name="user")
@@ -28,6 +30,8 @@ cli.add_typer(requests_cli, name="requests")
 cli.add_typer(people_cli, name="people")
 cli.add_typer(retention_cli, name="retention")
 cli.add_typer(productions_cli, name="production")
+cli.add_typer(backup_cli)
+cli.add_typer(threads_cli, name="threads")
 cli.add_typer(near_duplicates_cli, name="near-duplicates")
 
 

@@ -31,6 +31,7 @@ from app.ingest.routes import router as ingest_router
 from app.jobs.routes import router as jobs_router
 from app.letters.routes import router as letters_router
 from app.mail.routes import router as mail_router
+from app.meetings.routes import router as meetings_router
 from app.monitoring.metrics import RequestMetrics
 from app.monitoring.routes import router as monitoring_router
 from app.near_duplicates.routes import router as near_duplicates_router
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                    documents_router, search_router, requests_router, review_router,
                    redaction_router, near_duplicates_router, fees_router,
                    letters_router, portal_router, holds_router, hold_templates_router,
-                   acknowledgements_router, jobs_router, mail_router, people_router,
+                   acknowledgements_router, jobs_router, mail_router, people_router, meetings_router,
                    retention_router, productions_router, apidocs_router, ui_router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

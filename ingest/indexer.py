@@ -92,8 +92,8 @@ def as_index_docs(session: Session, documents: list[Document], zone: str) -> lis
             sender_domain=_domain(d.sender), sender_address=_email(d.sender),
             recipient_addresses=_recipients(d.recipients), filename=d.filename,
             content_type=d.content_type, has_attachment=d.id in with_children,
-            thread_id=d.thread_id, near_duplicate_group=near_duplicates.get(d.id, ""),
-            version=d.generation,
+            thread_id=d.thread_id, inclusive=d.inclusive,
+            near_duplicate_group=near_duplicates.get(d.id, ""), version=d.generation,
         )
         for d in documents
     ]

@@ -61,6 +61,7 @@ class Runner:
     accounts: Accounts | None = None  # mail connections, for IMAP sources
     max_bytes: int | None = None  # a job that reads more stops (a runaway source)
     time_zone: str = "America/Denver"  # the city's, for the documents-stored hooks
+    thread_window_days: int = 30  # for the threads hook (CUSTODIA_THREAD_WINDOW_DAYS)
     near_duplicate_similarity: float = 0.9  # for the near-duplicate hook
 
 
@@ -219,7 +220,8 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
         context.finish()
         hooks.documents_stored(session, hooks.Stored(
             custodian, source.name, frozenset(context.new_families | context.relocated),
-            runner.time_zone, runner.near_duplicate_similarity))
+            runner.time_zone, runner.thread_window_days,
+            near_duplicate_similarity=runner.near_duplicate_similarity))
         runner.store.sync()
         job.checkpoint = {"items": position}
         job.counts = dict(counts)

@@ -37,6 +37,10 @@ class ParsedMessage:
     message_id: str = ""  # without angle brackets
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
+    # Outlook's conversation (PR_CONVERSATION_INDEX, base64 as the Thread-Index header has
+    # it) and its topic (PR_CONVERSATION_TOPIC, Thread-Topic): threads mail with no ids.
+    thread_index: str = ""
+    thread_topic: str = ""
     body_text: str = ""
     body_html: str = ""
     attachments: list[Attachment] = field(default_factory=list)

@@ -259,6 +259,7 @@ def _email(message: ParsedMessage, text: str, family_id: uuid.UUID, parent: Docu
         sent_at=message.date, date_header=message.date_header[:200],
         message_id=message.message_id[:500], in_reply_to=message.in_reply_to[:500],
         references=message.references, thread_id=sha256(root or document_id.hex)[:32],
+        thread_index=message.thread_index[:2000], thread_topic=message.thread_topic[:1000],
         voicemail=meta, text=DocumentText(text=text, extractor="rfc822"),
         text_status=TextStatus.ok if text.strip() else TextStatus.empty,
     )

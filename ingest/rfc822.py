@@ -58,6 +58,8 @@ def read_headers(message: Message, parsed: ParsedMessage) -> None:
     parsed.message_id = message_id(_header(message, "Message-ID", parsed))
     parsed.in_reply_to = message_id(_header(message, "In-Reply-To", parsed))
     parsed.references = message_ids(_header(message, "References", parsed))
+    parsed.thread_index = "".join(_header(message, "Thread-Index", parsed).split())
+    parsed.thread_topic = _header(message, "Thread-Topic", parsed)
 
 
 def parse_parts(data: bytes) -> ParsedMessage:

@@ -76,6 +76,20 @@ class NearDuplicates:
 
 
 @dataclass(frozen=True)
+class Thread:
+    """The e-mails of one thread (app.threads), by its id."""
+
+    thread_id: str
+
+
+@dataclass(frozen=True)
+class Inclusive:
+    """E-mails that are (or are not) inclusive: no later message holds all they say."""
+
+    value: bool
+
+
+@dataclass(frozen=True)
 class DateRange:
     """Whole days in the city's time zone, both ends included; None is open."""
 
@@ -98,8 +112,8 @@ class Not:
     item: Node
 
 
-Node = (Words | Near | Custodian | Kind | HasAttachment | NearDuplicates | DateRange | And | Or
-        | Not)
+Node = (Words | Near | Custodian | Kind | HasAttachment | Thread | Inclusive | NearDuplicates
+        | DateRange | And | Or | Not)
 
 
 def text_leaves(node: Node, negated: bool = False) -> list[tuple[Words | Near, bool]]:

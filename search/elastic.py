@@ -55,7 +55,7 @@ SETTINGS: dict[str, Any] = {
         "analyzer": {ANALYZER: {"type": "custom", "tokenizer": "custodia_spaces", "filter": []}},
     },
 }
-LAYOUT = 4  # bump when MAPPING or SETTINGS change: an index of another layout must be rebuilt
+LAYOUT = 5  # bump when MAPPING or SETTINGS change: an index of another layout must be rebuilt
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "_meta": {"custodia_layout": LAYOUT},
@@ -65,6 +65,7 @@ MAPPING: dict[str, Any] = {
         **{name: {"type": "text", "analyzer": ANALYZER} for name in TEXT_FIELDS},
         "date": {"type": "date"},
         "has_attachment": {"type": "boolean"},
+        "inclusive": {"type": "boolean"},
     },
 }
 FACET_FIELDS = {"custodian": "custodians", "type": "kind", "month": "month",
@@ -93,6 +94,8 @@ def document(doc: IndexDoc) -> dict[str, Any]:
     if doc.date:
         body["date"] = doc.date
     body["has_attachment"] = doc.has_attachment
+    if doc.inclusive is not None:
+        body["inclusive"] = doc.inclusive
     body.update({name: text for name, text in doc.streams().items() if text})
     return body
 

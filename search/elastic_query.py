@@ -30,6 +30,7 @@ from search.ast import (
     Custodian,
     DateRange,
     HasAttachment,
+    Inclusive,
     Kind,
     Near,
     NearDuplicates,
@@ -37,6 +38,7 @@ from search.ast import (
     Not,
     Or,
     Phrase,
+    Thread,
     Words,
     ranking_leaves,
 )
@@ -59,6 +61,10 @@ def compile_query(node: Node, zone: str, index: str = "") -> Query:
         return _unscored({"term": {"kind": node.kind}})
     if isinstance(node, HasAttachment):
         return _unscored({"term": {"has_attachment": True}})
+    if isinstance(node, Thread):
+        return _unscored({"term": {"thread_id": node.thread_id}})
+    if isinstance(node, Inclusive):
+        return _unscored({"term": {"inclusive": node.value}})
     if isinstance(node, NearDuplicates):
         return _unscored(_near_duplicates(node, index))
     if isinstance(node, DateRange):

@@ -48,6 +48,7 @@ from search.ast import (
     Custodian,
     DateRange,
     HasAttachment,
+    Inclusive,
     Kind,
     Near,
     NearDuplicates,
@@ -55,6 +56,7 @@ from search.ast import (
     Not,
     Or,
     Phrase,
+    Thread,
     Words,
     ranking_leaves,
     text_leaves,
@@ -107,8 +109,9 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     scoring_match = " OR ".join(f"({m})" for m in dict.fromkeys(scoring)) or None
     if match is not None:
         return Compiled(where, compiler.params, scoring_match, match)
-    if not text_leaves(node) and _on_arrays(node):
-        return Compiled(where, compiler.params, scoring_match, screen=(None, node))
+    if not text_leaves(node):
+        screen = (None, node) if _screened(node) else None
+        return Compiled(where, compiler.params, scoring_match, screen=screen)
     split = _text_and_rest(node, _Compiler(zone, expand))
     if split is None:
         return Compiled(where, compiler.params, scoring_match)
@@ -116,17 +119,18 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
     checks = _Compiler(zone, expand, per_row=True)
     return Compiled(where, compiler.params, scoring_match,
                     driven=(text, checks.sql(rest), checks.params),
-                    screen=None if text_leaves(rest) or not _on_arrays(rest) else (text, rest))
+                    screen=None if text_leaves(rest) or not _screened(rest) else (text, rest))
 
 
-def _on_arrays(node: Node) -> bool:
-    """Whether the facet arrays answer `node` (embedded_facets): all but neardup:."""
-    if isinstance(node, NearDuplicates):
+def _screened(node: Node) -> bool:
+    """Whether the facet snapshot's arrays can decide `node` (search.embedded_facets):
+    thread, inclusive and neardup conditions are left to SQL, which reads their columns."""
+    if isinstance(node, Thread | Inclusive | NearDuplicates):
         return False
     if isinstance(node, And | Or):
-        return all(_on_arrays(item) for item in node.items)
+        return all(_screened(item) for item in node.items)
     if isinstance(node, Not):
-        return _on_arrays(node.item)
+        return _screened(node.item)
     return True
 
 
@@ -229,6 +233,11 @@ class _Compiler:
             return "d.kind = ?"
         if isinstance(node, HasAttachment):
             return "d.has_attachment = 1"
+        if isinstance(node, Thread):
+            self.params.append(node.thread_id)
+            return "d.thread_id = ?"
+        if isinstance(node, Inclusive):  # IS: a document that is no e-mail has NULL, never 0
+            return f"d.inclusive IS {int(node.value)}"
         if isinstance(node, NearDuplicates):
             # The group by its id, or the group of the document with that id.
             self.params += [node.id, node.id]

@@ -24,6 +24,7 @@ from search.ast import (
     Custodian,
     DateRange,
     HasAttachment,
+    Inclusive,
     Kind,
     Near,
     NearDuplicates,
@@ -31,6 +32,7 @@ from search.ast import (
     Not,
     Or,
     Phrase,
+    Thread,
     Words,
 )
 
@@ -44,7 +46,8 @@ TEXT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "participant": ("sender", "to", "cc", "bcc"), "subject": ("subject",), "body": ("body",),
     "attachment": ("body",), "filename": ("filename",),
 }
-OTHER_FIELD_NAMES = ("custodian", "type", "has", "date", "after", "before", "neardup")
+OTHER_FIELD_NAMES = ("custodian", "type", "has", "date", "after", "before", "thread", "inclusive",
+                     "neardup")
 FIELD_NAMES = tuple(TEXT_FIELD_NAMES) + OTHER_FIELD_NAMES
 KINDS = ("email", "voicemail", "attachment")
 
@@ -303,6 +306,19 @@ def _with_fields(node: Node, fields: tuple[str, ...], field: _Token) -> Node:
                      field.position)
 
 
+_THREAD_ID = re.compile(r"[0-9a-f]{1,64}")
+
+
+def _thread(name: str, text: str, position: int) -> Node:
+    if name == "thread":
+        if not _THREAD_ID.fullmatch(text.lower()):
+            raise QueryError("Give a thread's id (hex digits), like thread:3f2a9c...", position)
+        return Thread(text.lower())
+    if text.lower() not in ("true", "false"):
+        raise QueryError("inclusive: is true or false", position)
+    return Inclusive(text.lower() == "true")
+
+
 _DAY = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 
 
@@ -340,6 +356,8 @@ def _metadata(name: str, value: _Token) -> Node:
         if text.lower() not in ("attachment", "attachments"):
             raise QueryError("has: only knows has:attachment", value.position)
         return HasAttachment()
+    if name in ("thread", "inclusive"):
+        return _thread(name, text, value.position)
     if name == "neardup":
         try:
             return NearDuplicates(str(uuid.UUID(text)))

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
         default=30, ge=1, le=3650,
         description="Days a released production stays downloadable from the requester's "
                     "tracking page (it expires after the last one)")
+    thread_window_days: int = Field(
+        default=30, ge=0, le=3650,
+        description="Days apart two same-subject e-mails with a shared participant may be and "
+                    "still join one thread when their headers do not link them (0: never)")
     # Redaction suggestions (app.redaction.detect): the always-on detectors need nothing here.
     verify_requires_ocr: bool = Field(
         default=False,

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class LocationOut(BaseModel):
@@ -15,6 +15,9 @@ class LocationOut(BaseModel):
     native_sha256: str
 
 
+THREAD_SHOWN = 500
+
+
 class FamilyMember(BaseModel):
     id: uuid.UUID
     kind: str
@@ -23,6 +26,16 @@ class FamilyMember(BaseModel):
     subject: str
     filename: str
     content_type: str
+
+
+class ThreadMember(BaseModel):
+    """An e-mail of the document's thread (app.threads), oldest first."""
+
+    id: uuid.UUID
+    subject: str
+    sender: dict[str, str] | None
+    sent_at: datetime | None
+    inclusive: bool | None
 
 
 class DocumentOut(BaseModel):
@@ -41,6 +54,10 @@ class DocumentOut(BaseModel):
     in_reply_to: str
     references: list[str]
     thread_id: str
+    thread_topic: str  # Outlook's Thread-Topic, where the mail had one
+    inclusive: bool | None = Field(description=(
+        "E-mails: no later message of the thread holds all its text and attachments "
+        "(read it); false: a later one does. None for other documents."))
     filename: str
     content_type: str
     size: int
@@ -52,3 +69,6 @@ class DocumentOut(BaseModel):
     extract_error: str
     locations: list[LocationOut]
     family: list[FamilyMember]
+    thread: list[ThreadMember] = Field(description=(
+        f"The e-mails of its thread, oldest first (at most {THREAD_SHOWN}); empty for "
+        "documents that are no e-mail"))

@@ -19,10 +19,16 @@ from app.core import audit
 from app.core.blobs import BlobStore
 from app.core.errors import NotFound
 from app.core.settings import Settings
-from app.documents.schemas import DocumentOut, FamilyMember, LocationOut
+from app.documents.schemas import (
+    THREAD_SHOWN,
+    DocumentOut,
+    FamilyMember,
+    LocationOut,
+    ThreadMember,
+)
 from app.holds.membership import holds_of
 from app.ingest import roots
-from app.models import Document, Location, RecordsRequest, ReviewSetItem, Role
+from app.models import Document, DocumentKind, Location, RecordsRequest, ReviewSetItem, Role
 
 # Who may read a hold's name (app.auth.deps.HoldReader); a clerk learns only that one exists.
 HOLD_READERS = frozenset({Role.attorney, Role.auditor, Role.admin})
@@ -52,6 +58,7 @@ def view(session: Session, settings: Settings, principal: Principal,
         **{name: getattr(document, name) for name in (
             "id", "family_id", "parent_id", "position", "subject", "sender", "recipients",
             "sent_at", "date_header", "message_id", "in_reply_to", "references", "thread_id",
+            "thread_topic", "inclusive",
             "filename", "content_type", "size", "voicemail", "extract_error")},
         kind=document.kind.value, text_status=document.text_status.value,
         sent_at_local=document.sent_at.astimezone(settings.zone).isoformat()
@@ -68,7 +75,19 @@ def view(session: Session, settings: Settings, principal: Principal,
         family=[FamilyMember(id=m.id, kind=m.kind.value, parent_id=m.parent_id,
                              position=m.position, subject=m.subject, filename=m.filename,
                              content_type=m.content_type) for m in family],
+        thread=_thread(session, document),
     )
+
+
+def _thread(session: Session, document: Document) -> list[ThreadMember]:
+    if not document.thread_id or document.kind != DocumentKind.email:
+        return []
+    members = session.scalars(select(Document).where(
+        Document.thread_id == document.thread_id, Document.kind == DocumentKind.email,
+        Document.parent_id.is_(None)).order_by(Document.sent_at.asc().nulls_first(), Document.id)
+        .limit(THREAD_SHOWN))
+    return [ThreadMember(id=m.id, subject=m.subject, sender=m.sender, sent_at=m.sent_at,
+                         inclusive=m.inclusive) for m in members]
 
 
 @dataclass(frozen=True)

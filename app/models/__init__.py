@@ -46,6 +46,7 @@ from app.models.production import (
     ProductionStatus,
     ReleaseDownload,
 )
+from app.models.public_body import BodyMembership, PublicBody
 from app.models.public_text import PublicText, PublicTextKey
 from app.models.redaction import Redaction, RedactionStatus
 from app.models.request import (
@@ -63,7 +64,8 @@ from app.models.staff_session import StaffSession
 from app.models.user import ApiToken, Role, User, UserRole
 
 __all__ = [
-    "ApiToken", "AuditEntry", "Base", "BatesSeries", "Blob", "Channel", "Citation", "CitationKind",
+    "ApiToken", "AuditEntry", "Base", "BatesSeries", "Blob", "BodyMembership", "Channel", "Citation",
+    "CitationKind",
     "CityClosure", "ClockRuleSet", "Delivery", "Disposition", "Document", "DocumentKind",
     "DocumentText", "FeePayment", "FeeSchedule", "FeeStatement", "FeeWaiver", "HeldDocument",
     "Hold", "HoldAcknowledgement", "HoldCustodian", "HoldNotice", "HoldNoticeTemplate",
@@ -72,7 +74,7 @@ __all__ = [
     "LockKind", "Lockout", "MailConnection", "MailStatus", "NearDuplicate", "NearDuplicateBand",
     "NearDuplicateGroup", "NoticeKind", "OutboxMessage",
     "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail", "PersonStatus",
-    "Production", "ProductionDocument", "ProductionStatus", "PublicText", "PublicTextKey",
+    "Production", "ProductionDocument", "ProductionStatus", "PublicBody", "PublicText", "PublicTextKey",
     "PurgedDocument", "RecordsRequest", "Redaction", "RedactionStatus", "ReleaseDownload",
     "RequestEvent", "RequestLink", "RequestStatus", "RequesterCategory", "RetentionRun",
     "RetentionSchedule", "ReviewSetItem", "ReviewTag", "ReviewTagName", "Role", "SavedSearch",

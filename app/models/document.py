@@ -74,9 +74,20 @@ class Document(UUIDKey, Timestamped, Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     date_header: Mapped[str] = mapped_column(String(200), default="")
     message_id: Mapped[str] = mapped_column(String(500), default="", index=True)
-    in_reply_to: Mapped[str] = mapped_column(String(500), default="")
+    in_reply_to: Mapped[str] = mapped_column(String(500), default="", index=True)
     references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Outlook's Thread-Index (base64) and Thread-Topic, for mail with no message ids; the
+    # index's conversation GUID and the normalized subject are kept to find a thread's kin.
+    thread_index: Mapped[str] = mapped_column(Text, default="", server_default="")
+    thread_topic: Mapped[str] = mapped_column(Text, default="", server_default="")
+    conversation_id: Mapped[str] = mapped_column(String(32), default="", server_default="",
+                                                 index=True)
+    thread_subject: Mapped[str] = mapped_column(String(200), default="", server_default="",
+                                                index=True)
+    # Set by app.threads: the e-mail's thread, and whether a reviewer must read it (no
+    # later message of the thread holds its text and attachments). None for non-e-mail.
     thread_id: Mapped[str] = mapped_column(String(64), default="", index=True)
+    inclusive: Mapped[bool | None] = mapped_column(index=True)
     voicemail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     text_status: Mapped[TextStatus] = mapped_column(text_enum(TextStatus, "text_status"))
     extract_error: Mapped[str] = mapped_column(Text, default="")

@@ -13,13 +13,14 @@ from app.core.deps import EngineDep, ReadSessionDep, SessionDep, SettingsDep
 from app.core.pagination import Page, PageDep, paginate
 from app.models import ReviewTagName
 from app.requests.lookup import records_request
-from app.review import citations, service, tags
+from app.review import citations, inclusive, service, tags
 from app.review.schemas import (
     AddDocumentsIn,
     AddedOut,
     CitationChange,
     CitationIn,
     CitationOut,
+    InclusiveOut,
     ProgressOut,
     RemoveDocumentsIn,
     RemovedOut,
@@ -91,6 +92,22 @@ def remove_tag(request_id: uuid.UUID, document_id: uuid.UUID, tag: ReviewTagName
 def review_progress(request_id: uuid.UUID, _: RequestReader, session: ReadSessionDep) -> ProgressOut:
     """Documents in the review set, how many are untagged, and how many carry each tag."""
     return tags.progress(session, records_request(session, request_id))
+
+
+@router.get(f"{SET}/inclusive", response_model=InclusiveOut)
+def inclusive_preview(request_id: uuid.UUID, _: RequestReader,
+                      session: ReadSessionDep) -> InclusiveOut:
+    """How much reducing the review set to its inclusive e-mails would save; changes nothing."""
+    return inclusive.preview(session, records_request(session, request_id))
+
+
+@router.post(f"{SET}/reduce-to-inclusive", response_model=InclusiveOut)
+def reduce_to_inclusive(request_id: uuid.UUID, clerk: ClerkUser,
+                        session: SessionDep) -> InclusiveOut:
+    """Take out the e-mails a later message of their thread holds whole (with their
+    families), when those later messages are in the set and nothing of theirs is tagged.
+    The counts of what it saved are returned and audited."""
+    return inclusive.reduce(session, clerk, records_request(session, request_id))
 
 
 @router.get("/citations", response_model=Page[CitationOut])

@@ -136,3 +136,17 @@ class CitationOut(BaseModel):
     effective_from: date
     retired_on: date | None
     in_force: bool
+
+
+class InclusiveOut(BaseModel):
+    """What reducing a review set to its inclusive e-mails saves (or saved)."""
+
+    emails: int = Field(description="Top-level e-mails in the review set before")
+    inclusive: int = Field(description="Of them, inclusive: no later message holds them")
+    removable_emails: int = Field(description=(
+        "Not inclusive, and every later inclusive e-mail of the thread is in the set: "
+        "a reviewer who reads those has read these"))
+    kept_tagged: int = Field(description="Not inclusive but tagged already: kept, with the tag")
+    removed: int = Field(description="Documents taken out (the e-mails with their families); "
+                                     "0 for a preview")
+    total: int = Field(description="Documents in the review set now")

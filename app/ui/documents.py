@@ -57,6 +57,7 @@ def document_page(request: Request, document_id: uuid.UUID, principal: ReviewerS
         "doc": document, "sender": person(document.sender), "recipients": recipients,
         "tree": tree(document.family), "holds": where.holds, "requests": where.requests,
         "custodians": sorted({loc.custodian for loc in document.locations}),
+        "person": person,
     })
 
 

@@ -53,6 +53,7 @@ NAVIGATION = [
     NavItem("Requests", "/requests", Allowed.request_reader),
     NavItem("Holds", "/holds", Allowed.hold_reader),
     NavItem("People", "/people", Allowed.people_reader),
+    NavItem("Open meetings", "/open-meetings", Allowed.reviewer),
     NavItem("Audit", "/audit", Allowed.auditor),
     NavItem("Admin", "/admin", Allowed.admin),
 ]

@@ -25,6 +25,7 @@ from app.ui import (
     documents,
     hold_actions,
     holds,
+    meetings,
     people,
     productions,
     redactions,
@@ -56,6 +57,7 @@ PAGES = [
     holds,
     hold_actions,
     people,
+    meetings,
     # the audit trail, and the admin index with who may sign in and where ingest reads
     audit,
     admin,

@@ -6,6 +6,7 @@ agree on which address wins, how transport headers are read, how bodies decode.
 
 from __future__ import annotations
 
+import base64
 import logging
 import mimetypes
 import re
@@ -112,6 +113,11 @@ def pick_sender(candidates: list[Address | None]) -> Address | None:
 def strip_msgid(value: object) -> str:
     """A message id from a MAPI string property (which may be None)."""
     return rfc822.message_id(clean_text(unfold(str(value)))) if value is not None else ""
+
+
+def thread_index(value: bytes | None) -> str:
+    """Shared: PR_CONVERSATION_INDEX as the Thread-Index header carries it (base64)."""
+    return base64.b64encode(value).decode("ascii") if value else ""
 
 
 def split_msgids(value: object) -> list[str]:

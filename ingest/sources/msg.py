@@ -30,6 +30,7 @@ from ingest.sources.mapi import (
     safe_filename,
     split_msgids,
     strip_msgid,
+    thread_index,
 )
 from ingest.sources.msg_props import MsgFile, Properties
 from ingest.sources.rfc822_render import to_rfc822
@@ -45,6 +46,7 @@ _MESSAGE_CLASS, _SUBJECT, _TRANSPORT_HEADERS = 0x001A, 0x0037, 0x007D
 _SENT_REPRESENTING = (0x0042, 0x5D02, 0x0065)  # name, SMTP address, native address
 _SENDER = (0x0C1A, 0x5D01, 0x0C1F)
 _MESSAGE_ID, _IN_REPLY_TO, _REFERENCES = 0x1035, 0x1042, 0x1039
+_CONVERSATION_TOPIC, _CONVERSATION_INDEX = 0x0070, 0x0071
 _SUBMITTED, _DELIVERED = 0x0039, 0x0E06
 _BODY, _RTF_COMPRESSED, _HTML, _INTERNET_CPID = 0x1000, 0x1009, 0x1013, 0x3FDE
 _RECIPIENT_TYPE, _DISPLAY_NAME, _EMAIL, _SMTP = 0x0C15, 0x3001, 0x3003, 0x39FE
@@ -122,6 +124,8 @@ def _fill_envelope(parsed: ParsedMessage, message: Properties) -> None:
     parsed.message_id = parsed.message_id or strip_msgid(text(_MESSAGE_ID))
     parsed.in_reply_to = parsed.in_reply_to or strip_msgid(text(_IN_REPLY_TO))
     parsed.references = parsed.references or split_msgids(text(_REFERENCES))
+    parsed.thread_topic = parsed.thread_topic or text(_CONVERSATION_TOPIC)
+    parsed.thread_index = parsed.thread_index or thread_index(message.binary(_CONVERSATION_INDEX))
     submitted = message.time(_SUBMITTED)
     parsed.date = submitted or parse_date(parsed.date_header) or message.time(_DELIVERED)
     if not parsed.date_header and parsed.date is not None:

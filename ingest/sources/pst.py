@@ -37,6 +37,7 @@ from ingest.sources.mapi import (
     pick_sender,
     split_msgids,
     strip_msgid,
+    thread_index,
 )
 from ingest.sources.msg import MAX_NESTING, embedded_attachment
 from ingest.sources.rfc822_render import to_rfc822
@@ -48,6 +49,7 @@ _MESSAGE_CLASS = 0x001A
 _SENT_REPRESENTING = (0x0042, 0x5D02, 0x0065)  # name, SMTP address, native address
 _SENDER = (0x0C1A, 0x5D01, 0x0C1F)
 _MESSAGE_ID, _IN_REPLY_TO, _REFERENCES = 0x1035, 0x1042, 0x1039
+_CONVERSATION_TOPIC, _CONVERSATION_INDEX = 0x0070, 0x0071
 _INTERNET_CPID, _MESSAGE_CODEPAGE, _LOCALE_ID = 0x3FDE, 0x3FFD, 0x3FF1
 _RECIPIENT_TYPE, _DISPLAY_NAME, _EMAIL, _SMTP = 0x0C15, 0x3001, 0x3003, 0x39FE
 _ATTACH_METHOD, _ATTACH_SHORT_NAME, _ATTACH_LONG_NAME, _ATTACH_MIME = 0x3705, 0x3704, 0x3707, 0x370E
@@ -204,6 +206,8 @@ def _fill_envelope(parsed: ParsedMessage, item: Any, props: dict[int, Any]) -> N
     parsed.message_id = parsed.message_id or strip_msgid(_string(props, _MESSAGE_ID))
     parsed.in_reply_to = parsed.in_reply_to or strip_msgid(_string(props, _IN_REPLY_TO))
     parsed.references = parsed.references or split_msgids(_string(props, _REFERENCES))
+    parsed.thread_topic = parsed.thread_topic or _string(props, _CONVERSATION_TOPIC) or ""
+    parsed.thread_index = parsed.thread_index or thread_index(_binary(props, _CONVERSATION_INDEX))
     submitted = _utc(_call(item.get_client_submit_time))
     delivered = _utc(_call(item.get_delivery_time))
     parsed.date = submitted or parse_date(parsed.date_header) or delivered
@@ -405,6 +409,14 @@ def _string(props: dict[int, Any], tag: int) -> str | None:
         return None
     value = _call(entry.get_data_as_string)
     return clean_text(value) if isinstance(value, str) else None
+
+
+def _binary(props: dict[int, Any], tag: int) -> bytes | None:
+    entry = props.get(tag)
+    if entry is None or entry.get_value_type() != 0x0102:  # PT_BINARY
+        return None
+    value = _call(entry.get_data)
+    return bytes(value) if isinstance(value, (bytes, bytearray)) else None
 
 
 def _integer(props: dict[int, Any], tag: int) -> int | None:

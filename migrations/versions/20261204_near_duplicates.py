@@ -1,7 +1,7 @@
 """near duplicates: a MinHash signature per top-level document, its LSH bands, groups with a pivot
 
-Revision ID: 0018_near_duplicates
-Revises: 0017_redaction_productions
+Revision ID: 0020_near_duplicates
+Revises: 0019_threads
 Create Date: 2026-12-04 02:36:36.158936
 
 The band table is what an arriving document is looked up in (its primary key starts
@@ -15,8 +15,8 @@ from alembic import op
 
 import app.models.base
 
-revision: str = '0018_near_duplicates'
-down_revision: str | None = '0017_redaction_productions'
+revision: str = '0020_near_duplicates'
+down_revision: str | None = '0019_threads'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app.core.db import Database
 from app.models import AuditEntry, RecordsRequest
 from tests.search.test_cluster import free_ports
+from tests.serving import wait_until_live
 
 CUSTODIA = str(Path(sys.executable).parent / "custodia")
 BODY = {"requester_name": "Dana Reyes", "requester_email": "dana@example.org",
@@ -30,15 +31,12 @@ def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     process = subprocess.Popen([CUSTODIA, "serve", "--port", str(port)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code in (200, 503):
-                return process, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise AssertionError("custodia serve did not start")
+    try:
+        wait_until_live(process, url)
+    except AssertionError:
+        process.kill()
+        raise
+    return process, url
 
 
 def take_in_until_stopped(url: str, headers: dict[str, str], stop: threading.Event,

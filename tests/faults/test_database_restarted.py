@@ -1,5 +1,6 @@
 """PostgreSQL restarts while a worker ingests: the worker reconnects and finishes, and the
-result equals a run nobody interrupted."""
+result equals a run nobody interrupted; the API's readiness is 503 while it is away and
+200 again once it is back, with no restart of the API."""
 
 from __future__ import annotations
 
@@ -10,13 +11,24 @@ import tempfile
 import time
 from pathlib import Path
 
+from fastapi.testclient import TestClient
+
 from app.core.db import Database
+from app.core.settings import Settings
+from app.main import create_app
 from app.models import JobStatus
-from tests.ingest.test_workers import CUSTODIA, custodia, environment, fingerprint, job_row
+from tests.conftest import TEST_SECRET
+from tests.ingest.test_workers import (
+    CUSTODIA,
+    assert_same_as_a_clean_run,
+    custodia,
+    environment,
+    job_row,
+)
 from tests.search.test_cluster import SERVICES, free_ports
 
 
-def test_a_worker_finishes_its_ingest_across_a_postgres_restart(
+def test_a_worker_finishes_its_ingest_and_readiness_follows_across_a_postgres_restart(
     tmp_path: Path, corpus_dir: Path, postgres_url: str,
 ) -> None:
     root = Path(tempfile.mkdtemp(prefix="custodia-faults-pg-"))
@@ -45,21 +57,24 @@ def test_a_worker_finishes_its_ingest_across_a_postgres_restart(
             assert time.monotonic() < deadline and worker.poll() is None
             time.sleep(0.2)
         restarted.dispose()
+        api = TestClient(create_app(Settings(
+            env="test", data_dir=tmp_path / "api", database_url=url, secret_key=TEST_SECRET,
+            in_process_worker=False)))
+        assert api.get("/api/v1/ready").status_code == 200
         services("down")
+        away = api.get("/api/v1/ready")
+        assert away.status_code == 503 and "database does not answer" in away.json()["detail"]
+        assert api.get("/api/v1/live").status_code == 200
         time.sleep(1)
         services("up")
+        assert api.get("/api/v1/ready").status_code == 200
         deadline = time.monotonic() + 300  # the same worker, never restarted, finishes it
         while job_row(restarted).status != JobStatus.done:
             assert time.monotonic() < deadline and worker.poll() is None, worker.stderr
             time.sleep(0.5)
 
-        clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
-        custodia(environment(tmp_path / "b", clean_url), "ingest", "--custodian", "allen-p",
-                 *map(str, mailbox_files))
-        clean = Database(clean_url)
-        assert fingerprint(restarted) == fingerprint(clean)
+        assert_same_as_a_clean_run(restarted, tmp_path, mailbox_files)
         restarted.dispose()
-        clean.dispose()
     finally:
         if worker is not None and worker.poll() is None:
             worker.kill()

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from app.core.db import Database
 from app.models import JobStatus
-from tests.ingest.test_workers import CUSTODIA, custodia, environment, fingerprint, job_row
+from tests.ingest.test_workers import (
+    CUSTODIA,
+    assert_same_as_a_clean_run,
+    custodia,
+    environment,
+    job_row,
+)
 
 
 def test_a_worker_killed_four_times_leaves_what_a_clean_run_does(
@@ -38,10 +44,5 @@ def test_a_worker_killed_four_times_leaves_what_a_clean_run_does(
     assert job_row(killed).status == JobStatus.done
     custodia(env, "verify-natives")
 
-    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
-    custodia(environment(tmp_path / "b", clean_url), "ingest", "--custodian", "allen-p",
-             *map(str, mailbox_files))
-    clean = Database(clean_url)
-    assert fingerprint(killed) == fingerprint(clean)
+    assert_same_as_a_clean_run(killed, tmp_path, mailbox_files)
     killed.dispose()
-    clean.dispose()

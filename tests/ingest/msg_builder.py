@@ -224,11 +224,15 @@ def message(
     message_class: str = "IPM.Note",
     attachments: tuple[Tree, ...] = (),
     embedded: bool = False,
+    more_strings: dict[int, str] | None = None,
+    binaries: dict[int, bytes] | None = None,
+    longs: dict[int, int] | None = None,
 ) -> Tree:
-    strings = {0x0037: subject, 0x001A: message_class, 0x0042: sender[0], 0x0065: sender[1]}
+    strings = {0x0037: subject, 0x001A: message_class, 0x0042: sender[0], 0x0065: sender[1],
+               **(more_strings or {})}
     if body:
         strings[0x1000] = body
-    tree = mapi_object(24 if embedded else 32, strings)
+    tree = mapi_object(24 if embedded else 32, strings, longs=longs, binaries=binaries)
     for n, address in enumerate(to):
         tree[f"__recip_version1.0_#{n:08X}"] = mapi_object(
             8, {0x3001: address, 0x39FE: address}, longs={0x0C15: 1}

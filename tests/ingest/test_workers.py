@@ -42,6 +42,19 @@ def fingerprint(database: Database) -> tuple[set[tuple[str, str]], int]:
     return {(str(k), s) for k, s in pairs}, documents
 
 
+def assert_same_as_a_clean_run(database: Database, tmp_path: Path, files: list[Path],
+                               custodian: str = "allen-p") -> None:
+    """`database` holds what one uninterrupted ingest of `files` leaves, in a SQLite of its own."""
+    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+    custodia(environment(tmp_path / "clean", clean_url), "ingest", "--custodian", custodian,
+             *map(str, files))
+    clean = Database(clean_url)
+    try:
+        assert fingerprint(database) == fingerprint(clean)
+    finally:
+        clean.dispose()
+
+
 def two_workers_until_the_queue_is_empty(env: dict[str, str]) -> None:
     workers = [subprocess.Popen([CUSTODIA, "worker", "--once", "--poll", "0.1"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -91,14 +104,8 @@ def test_a_killed_worker_is_resumed_with_nothing_lost_and_nothing_twice(
     assert (queue_job(killed, resumed).status, queue_job(killed, resumed).attempts) == (
         JobState.done, 2)
 
-    # The uninterrupted run, in a database of its own.
-    uninterrupted_url = f"sqlite:///{tmp_path / 'uninterrupted.db'}"
-    custodia(environment(tmp_path / "b", uninterrupted_url), "ingest", "--custodian", "allen-p",
-             *map(str, mailbox_files))
-    uninterrupted = Database(uninterrupted_url)
-    assert fingerprint(killed) == fingerprint(uninterrupted)
+    assert_same_as_a_clean_run(killed, tmp_path, mailbox_files)
     killed.dispose()
-    uninterrupted.dispose()
 
 
 def test_two_workers_never_take_the_same_job(

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
 from tests.conftest import TEST_SECRET
+from tests.serving import wait_until_live
 
 CUSTODIA = str(Path(sys.executable).parent / "custodia")
 TOKEN = "metrics-token-" + "m" * 20
@@ -122,13 +122,7 @@ def test_json_logs_carry_the_request_id_and_two_processes_count_together(
                               env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{unused_port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/v1/live", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_until_live(server, url)
         with httpx.Client(base_url=url, timeout=10) as http:
             answered = http.get("/api/v1/live?secret=hunter2-in-a-query",
                                 headers={"X-Request-ID": "req-check-123"})

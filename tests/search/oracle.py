@@ -17,6 +17,7 @@ from search.ast import (
     Custodian,
     DateRange,
     HasAttachment,
+    Inclusive,
     Kind,
     Near,
     NearDuplicates,
@@ -24,6 +25,7 @@ from search.ast import (
     Not,
     Or,
     Phrase,
+    Thread,
     Words,
 )
 from search.documents import IndexDoc
@@ -99,6 +101,10 @@ def matches(node: Node, item: Prepared, zone: str) -> bool:
         return item.doc.kind == node.kind
     if isinstance(node, HasAttachment):
         return item.doc.has_attachment
+    if isinstance(node, Thread):
+        return item.doc.thread_id == node.thread_id
+    if isinstance(node, Inclusive):
+        return item.doc.inclusive is node.value
     if isinstance(node, NearDuplicates):  # a document's id is resolved by `search`
         return bool(item.doc.near_duplicate_group) and item.doc.near_duplicate_group == node.id
     if isinstance(node, DateRange):

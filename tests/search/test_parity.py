@@ -186,3 +186,24 @@ def test_addresses_add_nothing_to_relevance(parity: Corpus) -> None:
         scores = {h.id: h.score for h in plain.hits}
         assert 0 < sent.total < plain.total, engine.name
         assert all(h.score == pytest.approx(scores[h.id]) for h in sent.hits), engine.name
+
+
+def _largest_thread(parity: Corpus) -> str:
+    sizes = Counter(d.thread_id for d in parity.docs if d.kind == "email" and d.thread_id)
+    thread_id, size = sizes.most_common(1)[0]
+    assert size >= 3
+    return thread_id
+
+
+@pytest.mark.parametrize("template", [
+    "thread:{thread}", "thread:{thread} inclusive:true", "thread:{thread} NOT inclusive:true",
+    "inclusive:true", "inclusive:false", "NOT inclusive:true", "inclusive:false gas",
+    "custodian:allen-p inclusive:false", "type:email NOT inclusive:false",
+    "thread:{thread} OR subject:meeting", "(inclusive:false OR has:attachment) date:2001",
+])
+def test_threads_and_inclusive_on_both_engines(parity: Corpus, template: str) -> None:
+    query = parse(template.format(thread=_largest_thread(parity)))
+    expected = oracle.search(query, parity.prepared, ZONE)
+    assert expected, "a parity query must find something to compare"
+    assert parity.embedded.matching(query, ZONE) == expected
+    assert parity.elastic.matching(query, ZONE) == expected

@@ -1,0 +1,1 @@
+"""Backups of the embedded deployment, and restoring them into an empty one."""

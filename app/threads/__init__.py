@@ -1,0 +1,1 @@
+"""E-mail threads and inclusive e-mails: which messages belong together, which to read."""
