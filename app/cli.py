@@ -13,6 +13,7 @@ from app.core.cli import cli_actor, console, fail, load_settings, open_database
 from app.core.settings import ConfigurationError, Settings
 from app.core.startup import check_configuration
 from app.ingest.cli import cli as ingest_cli
+from app.near_duplicates.cli import cli as near_duplicates_cli
 from app.people.cli import cli as people_cli
 from app.productions.cli import cli as productions_cli
 from app.requests.cli import cli as requests_cli
@@ -31,6 +32,7 @@ cli.add_typer(retention_cli, name="retention")
 cli.add_typer(productions_cli, name="production")
 cli.add_typer(backup_cli)
 cli.add_typer(threads_cli, name="threads")
+cli.add_typer(near_duplicates_cli, name="near-duplicates")
 
 
 Workers = Annotated[int | None, typer.Option(

@@ -34,6 +34,7 @@ from app.mail.routes import router as mail_router
 from app.meetings.routes import router as meetings_router
 from app.monitoring.metrics import RequestMetrics
 from app.monitoring.routes import router as monitoring_router
+from app.near_duplicates.routes import router as near_duplicates_router
 from app.people.routes import router as people_router
 from app.portal import logs as portal_logs
 from app.portal.routes import router as portal_router
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     page_errors.install(app)
     for router in (health_router, monitoring_router, auth_router, audit_router, ingest_router,
                    documents_router, search_router, requests_router, review_router,
-                   redaction_router, fees_router,
+                   redaction_router, near_duplicates_router, fees_router,
                    letters_router, portal_router, holds_router, hold_templates_router,
                    acknowledgements_router, jobs_router, mail_router, people_router, meetings_router,
                    retention_router, productions_router, apidocs_router, ui_router):

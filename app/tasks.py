@@ -20,10 +20,12 @@ def load() -> None:
     import ingest.tasks  # noqa: F401 - "ingest", "index.pending", "extract.retry"
     from app.holds.membership import under_hold
     from app.holds.tasks import hold_what_landed  # and "holds.remind", hourly
+    from app.near_duplicates.tasks import group_what_landed  # and "near_duplicates.assign"
     from app.threads.service import thread_what_landed
     from ingest import hooks
 
     hooks.add(hold_what_landed)  # mail for a custodian under hold is held as it lands
     hooks.add(thread_what_landed)  # e-mail joins its thread, inclusive flags follow
+    hooks.add(group_what_landed)  # each batch's new documents join their near-duplicates
     hooks.add_keeper(under_hold)  # even a message a purge removed before
     hooks.loaded()

@@ -26,6 +26,7 @@ class Stored:
     families: frozenset[uuid.UUID]
     time_zone: str  # the city's
     thread_window_days: int = 30  # how far apart a subject-joined e-mail may be (threads)
+    near_duplicate_similarity: float = 0.9  # CUSTODIA_NEAR_DUPLICATE_SIMILARITY
 
 
 Hook = Callable[[Session, Stored], None]

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Table, and_, bindparam, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.core.db import Database, take_catalog_turn
-from app.models import Document, Location
+from app.models import Document, Location, NearDuplicate
 from search.documents import IndexDoc
 from search.engines import SearchEngine
 
@@ -74,6 +74,10 @@ def as_index_docs(session: Session, documents: list[Document], zone: str) -> lis
         select(Document.id, Document.sent_at).where(Document.id.in_(families)))}
     with_children = set(session.scalars(
         select(Document.parent_id).where(Document.parent_id.in_([d.id for d in documents]))))
+    near_duplicates = {doc: str(group) for doc, group in session.execute(
+        select(NearDuplicate.document_id, NearDuplicate.group_id).where(
+            NearDuplicate.document_id.in_([d.id for d in documents]),
+            NearDuplicate.group_id.is_not(None)))}
     return [
         IndexDoc(
             id=str(d.id), family_id=str(d.family_id), kind=d.kind.value,
@@ -88,7 +92,8 @@ def as_index_docs(session: Session, documents: list[Document], zone: str) -> lis
             sender_domain=_domain(d.sender), sender_address=_email(d.sender),
             recipient_addresses=_recipients(d.recipients), filename=d.filename,
             content_type=d.content_type, has_attachment=d.id in with_children,
-            thread_id=d.thread_id, inclusive=d.inclusive, version=d.generation,
+            thread_id=d.thread_id, inclusive=d.inclusive,
+            near_duplicate_group=near_duplicates.get(d.id, ""), version=d.generation,
         )
         for d in documents
     ]

@@ -65,6 +65,7 @@ class Runner:
     max_bytes: int | None = None  # a job that reads more stops (a runaway source)
     time_zone: str = "America/Denver"  # the city's, for the documents-stored hooks
     thread_window_days: int = 30  # for the threads hook (CUSTODIA_THREAD_WINDOW_DAYS)
+    near_duplicate_similarity: float = 0.9  # for the near-duplicate hook
 
 
 # Kept for the workers, never shown or audited: the folder a root or upload stands for.
@@ -223,7 +224,8 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
         context.finish()
         hooks.documents_stored(session, hooks.Stored(
             custodian, source.name, frozenset(context.new_families | context.relocated),
-            runner.time_zone, runner.thread_window_days))
+            runner.time_zone, runner.thread_window_days,
+            near_duplicate_similarity=runner.near_duplicate_similarity))
         runner.store.sync()
         job.checkpoint = {"items": position}
         job.counts = dict(counts)

@@ -98,6 +98,7 @@ class Runtime:
             after_batch=index_quietly, max_bytes=self.settings.ingest_job_max_bytes,
             accounts=self.imap_account, time_zone=self.settings.time_zone,
             thread_window_days=self.settings.thread_window_days,
+            near_duplicate_similarity=self.settings.near_duplicate_similarity,
         )
 
     def imap_account(self, connection_id: str) -> ImapAccount:

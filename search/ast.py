@@ -68,6 +68,14 @@ class HasAttachment:
 
 
 @dataclass(frozen=True)
+class NearDuplicates:
+    """The documents of one near-duplicate group, named by the group's id or by the id of a
+    document in it (the group that document's index copy is in)."""
+
+    id: str  # a UUID, lower case with hyphens
+
+
+@dataclass(frozen=True)
 class Thread:
     """The e-mails of one thread (app.threads), by its id."""
 
@@ -104,7 +112,8 @@ class Not:
     item: Node
 
 
-Node = Words | Near | Custodian | Kind | HasAttachment | Thread | Inclusive | DateRange | And | Or | Not
+Node = (Words | Near | Custodian | Kind | HasAttachment | Thread | Inclusive | NearDuplicates
+        | DateRange | And | Or | Not)
 
 
 def text_leaves(node: Node, negated: bool = False) -> list[tuple[Words | Near, bool]]:

@@ -31,6 +31,7 @@ class IndexDoc:
     has_attachment: bool = False
     thread_id: str = ""
     inclusive: bool | None = None  # e-mails only: see app.threads
+    near_duplicate_group: str = ""  # the id of its near-duplicate group, if it is in one
     # The catalog's generation of this copy: an engine keeps the newest copy it was sent,
     # whichever arrives last (two workers may index one document at once).
     version: int = 0

@@ -43,7 +43,8 @@ PURGED_VERSION = 2**62  # a purged document's tombstone: above every generation
 # sender_address, recipient_addresses: exact, for aggregations and look-ups; the query
 # language searches the address words (sender, to, ...) on both engines alike
 KEYWORD_FIELDS = ("id", "family_id", "parent_id", "kind", "custodians", "month", "sender_domain",
-                  "sender_address", "recipient_addresses", "content_type", "thread_id")
+                  "sender_address", "recipient_addresses", "content_type", "thread_id",
+                  "near_duplicate_group")
 ANALYZER = "custodia_tokens"
 SETTINGS: dict[str, Any] = {
     "number_of_shards": 1,  # one shard: exact facet counts and a single scoring space
@@ -54,7 +55,7 @@ SETTINGS: dict[str, Any] = {
         "analyzer": {ANALYZER: {"type": "custom", "tokenizer": "custodia_spaces", "filter": []}},
     },
 }
-LAYOUT = 4  # bump when MAPPING or SETTINGS change: an index of another layout must be rebuilt
+LAYOUT = 5  # bump when MAPPING or SETTINGS change: an index of another layout must be rebuilt
 MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "_meta": {"custodia_layout": LAYOUT},
@@ -282,11 +283,11 @@ class ElasticEngine:
         with suppress(es_errors.ApiError, es_errors.TransportError):
             self.client.close_point_in_time(id=pit)
 
-    @staticmethod
-    def request_body(spec: SearchSpec) -> dict[str, Any]:
+    def request_body(self, spec: SearchSpec) -> dict[str, Any]:
         """A page's search body (bench/search.py sends the same straight to ES)."""
         request: dict[str, Any] = {
-            "query": compile_query(spec.query, spec.zone), "sort": SORT_CLAUSES[spec.sort],
+            "query": compile_query(spec.query, spec.zone, self.alias),
+            "sort": SORT_CLAUSES[spec.sort],
             "size": spec.size + 1,  # the extra hit tells whether there is a next page
             "track_total_hits": True, "_source": {"includes": HIT_FIELDS},
         }
@@ -343,7 +344,7 @@ class ElasticEngine:
     def matching(self, query: Node, zone: str) -> dict[str, str]:
         """Every match id -> family id, read in large pages from one point in time."""
         found: dict[str, str] = {}
-        constant = {"constant_score": {"filter": compile_query(query, zone)}}
+        constant = {"constant_score": {"filter": compile_query(query, zone, self.alias)}}
         with self._errors():
             self._check_layout()
             try:

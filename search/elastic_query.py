@@ -33,6 +33,7 @@ from search.ast import (
     Inclusive,
     Kind,
     Near,
+    NearDuplicates,
     Node,
     Not,
     Or,
@@ -47,8 +48,9 @@ Query = dict[str, Any]
 MATCH_ALL: Query = {"match_all": {}}
 
 
-def compile_query(node: Node, zone: str) -> Query:
-    """The ES query for `node`; date ranges are whole days in the time zone `zone`."""
+def compile_query(node: Node, zone: str, index: str = "") -> Query:
+    """The ES query for `node`; date ranges are whole days in the time zone `zone`.
+    `index` (the alias searched) is where neardup: looks a document's group up."""
     if isinstance(node, Words):
         return _any_field(_unranked(_words(node.tokens, f), f) for f in _fields(node.fields))
     if isinstance(node, Near):
@@ -63,15 +65,18 @@ def compile_query(node: Node, zone: str) -> Query:
         return _unscored({"term": {"thread_id": node.thread_id}})
     if isinstance(node, Inclusive):
         return _unscored({"term": {"inclusive": node.value}})
+    if isinstance(node, NearDuplicates):
+        return _unscored(_near_duplicates(node, index))
     if isinstance(node, DateRange):
         return _unscored(_date_range(node, zone))
     if isinstance(node, And):
-        return _and(node, zone)
+        return _and(node, zone, index)
     if isinstance(node, Or):
-        return {"bool": {"should": [compile_query(item, zone) for item in node.items],
+        return {"bool": {"should": [compile_query(item, zone, index) for item in node.items],
                          "minimum_should_match": 1}}
     if isinstance(node, Not):
-        return {"bool": {"filter": [MATCH_ALL], "must_not": [compile_query(node.item, zone)]}}
+        return {"bool": {"filter": [MATCH_ALL],
+                         "must_not": [compile_query(node.item, zone, index)]}}
     raise TypeError(f"not a query node: {node!r}")
 
 
@@ -177,17 +182,28 @@ def _scores(node: Node) -> bool:
     return bool(ranking_leaves(node))
 
 
-def _and(node: And, zone: str) -> Query:
+def _near_duplicates(node: NearDuplicates, index: str) -> Query:
+    """The group by its id, or the group of the document with that id (a terms look-up of
+    that document's own copy: a document not indexed, or in no group, adds nothing)."""
+    by_group: Query = {"term": {"near_duplicate_group": node.id}}
+    if not index:
+        return by_group
+    by_document = {"terms": {"near_duplicate_group": {
+        "index": index, "id": node.id, "path": "near_duplicate_group"}}}
+    return {"bool": {"should": [by_group, by_document], "minimum_should_match": 1}}
+
+
+def _and(node: And, zone: str, index: str) -> Query:
     must: list[Query] = []
     filters: list[Query] = []
     must_not: list[Query] = []
     for item in node.items:
         if isinstance(item, Not):
-            must_not.append(compile_query(item.item, zone))
+            must_not.append(compile_query(item.item, zone, index))
         elif _scores(item):
-            must.append(compile_query(item, zone))
+            must.append(compile_query(item, zone, index))
         else:
-            filters.append(compile_query(item, zone))
+            filters.append(compile_query(item, zone, index))
     if not must and not filters:
         filters.append(MATCH_ALL)
     clauses = {"must": must, "filter": filters, "must_not": must_not}

@@ -40,7 +40,7 @@ from search.results import (
     SearchSpec,
 )
 
-SCHEMA_VERSION = 5  # PRAGMA user_version; the previous layout (docs, docs_fts) had none
+SCHEMA_VERSION = 6  # PRAGMA user_version; the previous layout (docs, docs_fts) had none
 _COLUMNS = ", ".join(f'"{field}"' for field in TEXT_FIELDS)
 # generation: of the indexing transaction that last wrote the document (see
 # search.embedded_facets); meta holds the latest one and the file's random uid.
@@ -59,7 +59,15 @@ _VERSIONS = ("ALTER TABLE documents ADD COLUMN version INTEGER NOT NULL DEFAULT 
 _THREADS = ("ALTER TABLE documents ADD COLUMN thread_id TEXT NOT NULL DEFAULT ''",
             "ALTER TABLE documents ADD COLUMN inclusive INTEGER",
             "CREATE INDEX documents_thread ON documents (thread_id)")
-_UPGRADES = {2: (*_GENERATIONS, *_VERSIONS, *_THREADS), 3: (*_VERSIONS, *_THREADS), 4: _THREADS}
+# near_duplicate_group: the id of its near-duplicate group, '' for none (neardup:). A
+# version 5 file gets it in place; its copies show their groups once indexed again.
+_NEAR_DUPLICATES = (
+    "ALTER TABLE documents ADD COLUMN near_duplicate_group TEXT NOT NULL DEFAULT ''",
+    "CREATE INDEX documents_near_duplicate_group ON documents (near_duplicate_group)",
+)
+_UPGRADES = {2: (*_GENERATIONS, *_VERSIONS, *_THREADS, *_NEAR_DUPLICATES),
+             3: (*_VERSIONS, *_THREADS, *_NEAR_DUPLICATES), 4: (*_THREADS, *_NEAR_DUPLICATES),
+             5: _NEAR_DUPLICATES}
 SCHEMA = (
     """CREATE TABLE documents (
         doc INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, family_id TEXT NOT NULL,
@@ -68,6 +76,7 @@ SCHEMA = (
     *_GENERATIONS,
     *_VERSIONS,
     *_THREADS,
+    *_NEAR_DUPLICATES,
     "CREATE INDEX documents_kind ON documents (kind)",
     "CREATE INDEX documents_date ON documents (date)",  # date: epoch milliseconds, UTC
     """CREATE TABLE custodians (
@@ -265,13 +274,13 @@ def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, gene
     """Add or replace one document unless a newer copy is held; adds its words to `terms`."""
     fields = (doc.family_id, doc.parent_id, doc.kind, date, doc.month, doc.sender_domain,
               int(doc.has_attachment), generation, doc.version, doc.thread_id,
-              None if doc.inclusive is None else int(doc.inclusive))
+              None if doc.inclusive is None else int(doc.inclusive), doc.near_duplicate_group)
     row = connection.execute("SELECT doc, version FROM documents WHERE id = ?", (doc.id,)).fetchone()
     if row is None:
         rowid = connection.execute(
             "INSERT INTO documents (id, family_id, parent_id, kind, date, month, sender_domain, "
-            "has_attachment, generation, version, thread_id, inclusive) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "has_attachment, generation, version, thread_id, inclusive, near_duplicate_group) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (doc.id, *fields)).lastrowid
     elif row[1] > doc.version:
         return
@@ -282,7 +291,7 @@ def _write(connection: sqlite3.Connection, doc: IndexDoc, date: int | None, gene
         connection.execute(
             "UPDATE documents SET family_id = ?, parent_id = ?, kind = ?, date = ?, month = ?, "
             "sender_domain = ?, has_attachment = ?, generation = ?, version = ?, thread_id = ?, "
-            "inclusive = ? WHERE doc = ?",
+            "inclusive = ?, near_duplicate_group = ? WHERE doc = ?",
             (*fields, rowid))
     streams = doc.streams()
     connection.execute(f"INSERT INTO doc_text (rowid, {_COLUMNS}) VALUES (?{', ?' * len(TEXT_FIELDS)})",

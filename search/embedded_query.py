@@ -51,6 +51,7 @@ from search.ast import (
     Inclusive,
     Kind,
     Near,
+    NearDuplicates,
     Node,
     Not,
     Or,
@@ -123,8 +124,8 @@ def compile_query(node: Node, zone: str, expand: Expander) -> Compiled:
 
 def _screened(node: Node) -> bool:
     """Whether the facet snapshot's arrays can decide `node` (search.embedded_facets):
-    thread and inclusive conditions are left to SQL, which reads their columns."""
-    if isinstance(node, Thread | Inclusive):
+    thread, inclusive and neardup conditions are left to SQL, which reads their columns."""
+    if isinstance(node, Thread | Inclusive | NearDuplicates):
         return False
     if isinstance(node, And | Or):
         return all(_screened(item) for item in node.items)
@@ -237,6 +238,11 @@ class _Compiler:
             return "d.thread_id = ?"
         if isinstance(node, Inclusive):  # IS: a document that is no e-mail has NULL, never 0
             return f"d.inclusive IS {int(node.value)}"
+        if isinstance(node, NearDuplicates):
+            # The group by its id, or the group of the document with that id.
+            self.params += [node.id, node.id]
+            return ("d.near_duplicate_group IN (SELECT ? UNION SELECT near_duplicate_group "
+                    "FROM documents WHERE id = ? AND near_duplicate_group != '')")
         if isinstance(node, DateRange):
             return self._dates(node)
         raise TypeError(f"not a query node: {node!r}")

@@ -13,6 +13,7 @@ search for the word "and" itself, quote it. Every error carries the position
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +27,7 @@ from search.ast import (
     Inclusive,
     Kind,
     Near,
+    NearDuplicates,
     Node,
     Not,
     Or,
@@ -44,7 +46,8 @@ TEXT_FIELD_NAMES: dict[str, tuple[str, ...]] = {
     "participant": ("sender", "to", "cc", "bcc"), "subject": ("subject",), "body": ("body",),
     "attachment": ("body",), "filename": ("filename",),
 }
-OTHER_FIELD_NAMES = ("custodian", "type", "has", "date", "after", "before", "thread", "inclusive")
+OTHER_FIELD_NAMES = ("custodian", "type", "has", "date", "after", "before", "thread", "inclusive",
+                     "neardup")
 FIELD_NAMES = tuple(TEXT_FIELD_NAMES) + OTHER_FIELD_NAMES
 KINDS = ("email", "voicemail", "attachment")
 
@@ -355,6 +358,13 @@ def _metadata(name: str, value: _Token) -> Node:
         return HasAttachment()
     if name in ("thread", "inclusive"):
         return _thread(name, text, value.position)
+    if name == "neardup":
+        try:
+            return NearDuplicates(str(uuid.UUID(text)))
+        except ValueError:
+            raise QueryError("neardup: takes a near-duplicate group's id, or the id of a "
+                             "document in it, like neardup:3f2b9c1e-0d4a-4e8f-9b6a-2c7d5e1f0a93",
+                             value.position) from None
     if name in ("after", "before"):
         day = _day(text, value.position, last=name == "after")
         ordinal = day.toordinal() + (1 if name == "after" else -1)

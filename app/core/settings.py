@@ -115,6 +115,11 @@ class Settings(BaseSettings):
         default="", max_length=2000, pattern=r"^[A-Za-z0-9.,\s-]*$",
         description="The city's own mail domains, comma-separated (city.example.gov, "
                     "police.example.gov): addresses there are never personal")
+    near_duplicate_similarity: float = Field(
+        default=0.9, ge=0.5, le=1.0,
+        description="How alike two documents' texts (body and attachments) must be to share "
+                    "a near-duplicate group: the estimated share of word shingles in common, "
+                    "0.5 to 1.0; after changing it run `custodia near-duplicates rebuild`")
     audit_anchor_mail_to: str = Field(
         default="", max_length=2000,
         pattern=r"^([^\s,;<>\"]+@[^\s,;<>\"]+(\s*,\s*[^\s,;<>\"]+@[^\s,;<>\"]+)*)?$",

@@ -35,6 +35,7 @@ from app.models.ingest import (
 from app.models.job import Job, JobState, Schedule
 from app.models.letter import Letter, LetterKind, LetterTemplate, LetterTemplateVersion
 from app.models.mail import MailStatus, OutboxMessage
+from app.models.near_duplicate import NearDuplicate, NearDuplicateBand, NearDuplicateGroup
 from app.models.person import Person, PersonCustodian, PersonEmail, PersonStatus
 from app.models.portal import RequestLink
 from app.models.production import (
@@ -70,7 +71,8 @@ __all__ = [
     "Hold", "HoldAcknowledgement", "HoldCustodian", "HoldNotice", "HoldNoticeTemplate",
     "HoldStatus", "ImapFolderState", "IngestError", "IngestJob", "IngestRoot", "Job", "JobState",
     "JobStatus", "Letter", "LetterKind", "LetterTemplate", "LetterTemplateVersion", "Location",
-    "LockKind", "Lockout", "MailConnection", "MailStatus", "NoticeKind", "OutboxMessage",
+    "LockKind", "Lockout", "MailConnection", "MailStatus", "NearDuplicate", "NearDuplicateBand",
+    "NearDuplicateGroup", "NoticeKind", "OutboxMessage",
     "PaymentKind", "PaymentMethod", "Person", "PersonCustodian", "PersonEmail", "PersonStatus",
     "Production", "ProductionDocument", "ProductionStatus", "PublicBody", "PublicText", "PublicTextKey",
     "PurgedDocument", "RecordsRequest", "Redaction", "RedactionStatus", "ReleaseDownload",

@@ -41,6 +41,7 @@ from app.models import (
     ReviewSetItem,
     ReviewTag,
 )
+from app.near_duplicates import grouping
 from app.retention.holds import HoldRef, holds_on
 from search.documents import IndexUnavailable
 from search.engines import SearchEngine
@@ -204,6 +205,7 @@ def _delete_rows(session: Session, free: list[Family]) -> None:
 def _delete_documents(session: Session, ids: list[uuid.UUID]) -> None:
     quiet = {"synchronize_session": False}
     try:
+        grouping.forget(session, ids)  # a group whose pivot goes is formed again
         for model in (ReviewTag, ReviewSetItem):
             session.execute(delete(model).where(model.document_id.in_(ids)),
                             execution_options=quiet)

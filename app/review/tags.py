@@ -91,8 +91,12 @@ def _snapshot(tag: ReviewTag) -> dict[str, Any]:
 
 
 def set_tags(session: Session, engine: SearchEngine, settings: Settings, principal: Principal,
-             request: RecordsRequest, body: TagIn) -> TaggedOut:
-    """Tag the chosen documents of the review set (by id, or those a query matches)."""
+             request: RecordsRequest, body: TagIn,
+             near_duplicates: dict[str, Any] | None = None) -> TaggedOut:
+    """Tag the chosen documents of the review set (by id, or those a query matches).
+
+    `near_duplicates` names the group a tag is propagated to (app.near_duplicates): the
+    action is then audited as one propagation listing the members, even if none changed."""
     may_set(principal, body.tag)
     citation = _citation(session, settings, body)
     chosen = _selected(session, engine, settings, request, body)
@@ -124,7 +128,12 @@ def set_tags(session: Session, engine: SearchEngine, settings: Settings, princip
     session.flush()
     result = TaggedOut(tag=body.tag, documents=len(chosen), changed=len(changed),
                        replaced=replaced)
-    if changed or replaced:
+    if near_duplicates is not None:
+        audit.record(session, principal.actor, "review_tag.propagate", "records_request",
+                     request.id, request_number=request.number, tag=body.tag.value,
+                     citation=code, note=body.note, near_duplicates=near_duplicates,
+                     replaced=replaced, changes=changed)
+    elif changed or replaced:
         audit.record(session, principal.actor, "review_tag.set", "records_request", request.id,
                      request_number=request.number, tag=body.tag.value, citation=code,
                      note=body.note, query=body.query, replaced=replaced, changes=changed)

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from app.core.deps import ReadSessionDep, SettingsDep
 from app.documents import service
 from app.documents.schemas import DocumentOut, FamilyMember
+from app.near_duplicates import service as near_duplicates
 from app.ui.deps import ReviewerStaff
 from app.ui.pages import render
 
@@ -50,7 +51,9 @@ def document_page(request: Request, document_id: uuid.UUID, principal: ReviewerS
     where = service.whereabouts(session, principal, document_id)
     recipients = [(label, ", ".join(person(r) for r in document.recipients.get(name, [])))
                   for name, label in RECIPIENT_FIELDS if document.recipients.get(name)]
+    group, diff = near_duplicates.for_viewer(session, document_id)
     return render(request, "documents/page.html", {
+        "near_duplicates": group, "diff": diff,
         "doc": document, "sender": person(document.sender), "recipients": recipients,
         "tree": tree(document.family), "holds": where.holds, "requests": where.requests,
         "custodians": sorted({loc.custodian for loc in document.locations}),

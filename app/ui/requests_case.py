@@ -20,6 +20,7 @@ from app.fees import service as fees
 from app.fees.schemas import StatementIn
 from app.letters import service as letters
 from app.models import Delivery, LetterKind, PaymentKind, PaymentMethod, Role
+from app.near_duplicates import service as near_duplicates
 from app.portal import service as portal
 from app.requests import service, timing
 from app.requests.lookup import records_request
@@ -38,6 +39,8 @@ def review_context(session: Any, settings: Settings, found: Any, offset: int = 0
         "items": tags.items(session, found, PageParams(offset=offset, limit=REVIEW_PAGE),
                             None, False),
         "progress": tags.progress(session, found),
+        "near_groups": near_duplicates.in_review_set(session, found,
+                                                     PageParams(offset=0, limit=REVIEW_PAGE)),
         "citations": citations.citable(session, citations.today(session, settings)),
         "estimate": fees.live_estimate(session, settings, found, StatementIn(pages=0)),
     }

@@ -15,6 +15,8 @@ from app.core.db import Database
 from app.core.deps import DatabaseDep, SettingsDep
 from app.core.errors import BadRequest, CustodiaError
 from app.core.settings import Settings
+from app.near_duplicates import propagate
+from app.near_duplicates.schemas import GroupTagIn
 from app.requests.lookup import records_request
 from app.review import service, tags
 from app.review.schemas import RemoveDocumentsIn, ReviewSearchIn, TagIn
@@ -93,6 +95,24 @@ def tag(request_id: uuid.UUID, request: Request, principal: ReviewerStaff,
     return _answer(request, database, settings, principal, request_id, outcome,
                    lambda found: f"Tagged {found.documents} {found.tag.value.replace('_', ' ')}"
                                  f" ({found.changed} changed, {found.replaced} replaced).")
+
+
+@router.post(f"{SET}/near-duplicate-groups/{{group_id}}/tags")
+def tag_group(request_id: uuid.UUID, group_id: uuid.UUID, request: Request,
+              principal: ReviewerStaff, database: DatabaseDep, settings: SettingsDep,
+              tag: Annotated[str, Form(max_length=40)] = "") -> Response:
+    """Tag every document of a near-duplicate group in the set (app.near_duplicates)."""
+    engine = request.app.state.engine
+
+    def set_tag(session: Any) -> Any:
+        body = parsed(GroupTagIn, {"tag": tag})
+        return propagate.tag_group(session, engine, settings, principal,
+                                   records_request(session, request_id), group_id, body)
+
+    outcome = attempt(database, set_tag)
+    return _answer(request, database, settings, principal, request_id, outcome,
+                   lambda found: f"Tagged the group's {found.documents} documents "
+                                 f"{found.tag.value.replace('_', ' ')} ({found.changed} changed).")
 
 
 @router.post(f"{SET}/remove")

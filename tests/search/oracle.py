@@ -20,6 +20,7 @@ from search.ast import (
     Inclusive,
     Kind,
     Near,
+    NearDuplicates,
     Node,
     Not,
     Or,
@@ -104,6 +105,8 @@ def matches(node: Node, item: Prepared, zone: str) -> bool:
         return item.doc.thread_id == node.thread_id
     if isinstance(node, Inclusive):
         return item.doc.inclusive is node.value
+    if isinstance(node, NearDuplicates):  # a document's id is resolved by `search`
+        return bool(item.doc.near_duplicate_group) and item.doc.near_duplicate_group == node.id
     if isinstance(node, DateRange):
         start, end = instant_bounds(node, zone)
         return item.date is not None and (start is None or item.date >= start) and (
@@ -113,4 +116,16 @@ def matches(node: Node, item: Prepared, zone: str) -> bool:
 
 def search(node: Node, prepared: list[Prepared], zone: str = "America/Denver") -> dict[str, str]:
     """id -> family id of every match, like SearchEngine.matching."""
+    node = _groups_of_documents(node, {p.doc.id: p.doc.near_duplicate_group for p in prepared})
     return {p.doc.id: p.doc.family_id for p in prepared if matches(node, p, zone)}
+
+
+def _groups_of_documents(node: Node, groups: dict[str, str]) -> Node:
+    """neardup: with a document's id becomes neardup: with that document's group id."""
+    if isinstance(node, NearDuplicates):
+        return NearDuplicates(groups.get(node.id) or node.id)
+    if isinstance(node, And | Or):
+        return type(node)(tuple(_groups_of_documents(i, groups) for i in node.items))
+    if isinstance(node, Not):
+        return Not(_groups_of_documents(node.item, groups))
+    return node

@@ -320,22 +320,27 @@ def test_first_page_as_the_full_sort_would_give(engine: EmbeddedEngine, monkeypa
     assert fast == [first(size) for size in (1, 20, 900)]
 
 
-@pytest.mark.parametrize("layout", [2, 3, 4])
+@pytest.mark.parametrize("layout", [2, 3, 4, 5])
 def test_upgrades_an_index_of_an_older_layout(engine: EmbeddedEngine, tmp_path: Path,
                                               layout: int) -> None:
     engine.index([doc("a", body="memo", custodians=["x"])])
     threads = ("DROP INDEX documents_thread; ALTER TABLE documents DROP COLUMN thread_id; "
                "ALTER TABLE documents DROP COLUMN inclusive; ")
-    undo = {4: "PRAGMA user_version = 4",
-            3: "ALTER TABLE documents DROP COLUMN version; PRAGMA user_version = 3",
-            2: "DROP INDEX documents_generation; ALTER TABLE documents DROP COLUMN generation; "
-               "ALTER TABLE documents DROP COLUMN version; DROP TABLE meta; "
-               "PRAGMA user_version = 2"}
+    near = ("DROP INDEX documents_near_duplicate_group; "
+            "ALTER TABLE documents DROP COLUMN near_duplicate_group; ")
+    undo = {5: "PRAGMA user_version = 5",
+            4: threads + "PRAGMA user_version = 4",
+            3: threads + "ALTER TABLE documents DROP COLUMN version; PRAGMA user_version = 3",
+            2: threads + "DROP INDEX documents_generation; ALTER TABLE documents DROP COLUMN "
+                         "generation; ALTER TABLE documents DROP COLUMN version; DROP TABLE meta; "
+                         "PRAGMA user_version = 2"}
     with sqlite3.connect(tmp_path / "index" / "index-v1.sqlite") as old:
-        old.executescript(threads + undo[layout])
-    engine.index([doc("b", body="memo", custodians=["y"])])
+        old.executescript(near + undo[layout])
+    group = "3f2b9c1e-0d4a-4e8f-9b6a-2c7d5e1f0a93"
+    engine.index([doc("b", body="memo", custodians=["y"], near_duplicate_group=group)])
     page = engine.search(SearchSpec(parse("memo"), ZONE))
     assert page.total == 2 and page.facets["custodian"] == [("x", 1), ("y", 1)]
+    assert engine.matching(parse(f"neardup:{group}"), ZONE) == {"b": "b"}
 
 
 def test_an_older_copy_sent_last_does_not_replace_a_newer_one(engine: EmbeddedEngine) -> None:

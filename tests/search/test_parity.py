@@ -7,6 +7,7 @@ format and voicemail samples, ~5,800 documents (see conftest.py).
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import datetime
 
@@ -65,6 +66,32 @@ def test_same_hits_on_both_engines(parity: Corpus, text: str) -> None:
     assert expected, "a parity query must find something to compare"
     assert parity.embedded.matching(query, ZONE) == expected
     assert parity.elastic.matching(query, ZONE) == expected
+
+
+def test_neardup_finds_a_group_by_its_id_or_a_members_id(parity: Corpus) -> None:
+    """The slice's largest near-duplicate group, named both ways, alone and combined."""
+    sizes = Counter(d.near_duplicate_group for d in parity.docs if d.near_duplicate_group)
+    group, size = sizes.most_common(1)[0]
+    assert size >= 2, "the slice holds near-duplicates"
+    member = next(d for d in parity.docs if d.near_duplicate_group == group)
+    attachment = next(d.id for d in parity.docs if d.kind == "attachment")  # in no group
+    texts = [f"neardup:{group}", f"neardup:{member.id}", f"neardup:{group.upper()}",
+             f"neardup:{member.id} custodian:{member.custodians[0]}",
+             f"gas NOT neardup:{member.id}", f"neardup:{group} OR neardup:{attachment}",
+             f"gas OR neardup:{member.id}", f"NOT neardup:{group} type:email"]
+    for text in texts:
+        query = parse(text)
+        expected = oracle.search(query, parity.prepared, ZONE)
+        assert parity.embedded.matching(query, ZONE) == expected, text
+        assert parity.elastic.matching(query, ZONE) == expected, text
+    for text in (f"neardup:{group}", f"neardup:{member.id}"):
+        for engine in (parity.embedded, parity.elastic):
+            page = engine.search(SearchSpec(parse(text), ZONE, size=5))
+            assert page.total == size and member.id in {
+                h.id for h in engine.search(SearchSpec(parse(text), ZONE, size=size)).hits}
+    for nothing in (f"neardup:{attachment}", f"neardup:{uuid.uuid4()}"):
+        query = parse(nothing)
+        assert parity.embedded.matching(query, ZONE) == parity.elastic.matching(query, ZONE) == {}
 
 
 @pytest.mark.parametrize("text", NOTHING)

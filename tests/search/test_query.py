@@ -8,7 +8,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.ast import And, Custodian, DateRange, HasAttachment, Kind, Near, Not, Or, Words
+from search.ast import (
+    And,
+    Custodian,
+    DateRange,
+    HasAttachment,
+    Kind,
+    Near,
+    NearDuplicates,
+    Not,
+    Or,
+    Words,
+)
 from search.query import QueryError, parse
 
 
@@ -49,6 +60,10 @@ def words(*tokens: str, fields: tuple[str, ...] | None = None) -> Words:
     ("before:2001-03", DateRange(None, date(2001, 2, 28))),
     ("10:30", words("10", "30")),
     ('"and"', words("and")),
+    ("neardup:3F2B9C1E-0D4A-4E8F-9B6A-2C7D5E1F0A93",
+     NearDuplicates("3f2b9c1e-0d4a-4e8f-9b6a-2c7d5e1f0a93")),
+    ("gas NOT neardup:3f2b9c1e0d4a4e8f9b6a2c7d5e1f0a93",
+     And((words("gas"), Not(NearDuplicates("3f2b9c1e-0d4a-4e8f-9b6a-2c7d5e1f0a93"))))),
 ])
 def test_query_becomes_tree(text: str, tree: object) -> None:
     assert parse(text) == tree
@@ -82,6 +97,8 @@ def test_query_becomes_tree(text: str, tree: object) -> None:
     ("date:2001-01..x", 14, "is not a date"),
     ("custodian:*", 10, "custodian's name"),
     ("type:(email)", 0, "takes one value"),
+    ("neardup:budget", 8, "near-duplicate group's id"),
+    ("neardup:(3f2b9c1e-0d4a-4e8f-9b6a-2c7d5e1f0a93)", 0, "takes one value"),
     ("subject:(from:x)", 0, "cannot contain another text field"),
     ("subject:(type:email)", 0, "only contain words"),
     ("(" * 50 + "a" + ")" * 50, 40, "nest more than"),

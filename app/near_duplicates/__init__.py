@@ -1,0 +1,1 @@
+"""Near-duplicate groups: MinHash signatures, LSH bands, pivots, diffs and propagation."""
