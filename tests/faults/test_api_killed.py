@@ -3,6 +3,7 @@ every records request has its audit entry and every entry its request; the chain
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -28,13 +29,15 @@ BODY = {"requester_name": "Dana Reyes", "requester_email": "dana@example.org",
 
 def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_ports(1)[0]
+    # Its own session: a kill takes the server and the web processes it spawned alike.
     process = subprocess.Popen([CUSTODIA, "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_live(process, url)
     except AssertionError:
-        process.kill()
+        os.killpg(process.pid, signal.SIGKILL)
         raise
     return process, url
 
@@ -71,13 +74,13 @@ def test_requests_and_their_audit_survive_the_api_being_killed(tmp_path: Path) -
                                       args=(url, headers, stop, answered))
             client.start()
             time.sleep(rng.uniform(0.5, 2.0))
-            process.send_signal(signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
             stop.set()
             client.join(10)
         finally:
-            if process.poll() is None:
-                process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
     assert answered and set(answered) == {201}
     database = Database(f"sqlite:///{tmp_path / 'var' / 'custodia.db'}")
     with database.reading() as session:
