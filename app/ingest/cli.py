@@ -71,6 +71,10 @@ def ingest(
             job = jobs.run_now(runner, job_id, advance)
         except Conflict as exc:
             fail(exc.detail)
+        except OperationalError as exc:  # kept, not failed: a worker resumes it
+            fail(f"the database stopped answering mid-ingest ({type(exc.orig).__name__}); "
+                 f"what was stored is kept and job {job_id} resumes from its checkpoint "
+                 f"when `custodia worker` runs", code=1)
         if job.status == "done" and total is not None:
             progress.update(task, completed=total)  # items' bytes need not add up to the files'
     _summary(runtime, job)

@@ -12,11 +12,12 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
-from app.models import JobStatus
+from app.models import IngestJob, JobStatus
 from tests.conftest import TEST_SECRET
 from tests.ingest.test_workers import (
     CUSTODIA,
@@ -78,5 +79,53 @@ def test_a_worker_finishes_its_ingest_and_readiness_follows_across_a_postgres_re
     finally:
         if worker is not None and worker.poll() is None:
             worker.kill()
+        services("down")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def stored_so_far(database: Database) -> int:
+    with database.reading() as session:
+        return sum(j.counts.get("new", 0) for j in session.scalars(select(IngestJob)))
+
+
+def test_a_foreground_ingest_cut_off_by_postgres_says_so_and_a_worker_resumes_it(
+    tmp_path: Path, corpus_dir: Path, postgres_url: str,
+) -> None:
+    root = Path(tempfile.mkdtemp(prefix="custodia-faults-pg-"))
+    root.chmod(0o755)
+    port = free_ports(1)[0]
+    pg_env = {**os.environ, "CUSTODIA_SERVICES_DIR": str(root), "CUSTODIA_PG_PORT": str(port)}
+
+    def services(action: str) -> None:
+        done = subprocess.run([str(SERVICES), action, "postgres"], env=pg_env,
+                              capture_output=True, text=True, timeout=300, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    url = f"postgresql+psycopg://custodia:custodia@127.0.0.1:{port}/custodia"
+    mailbox_files = sorted((corpus_dir / "enron" / "mbox").glob("enron.allen-p.*"))
+    try:
+        services("up")
+        env = environment(tmp_path, url)
+        custodia(env, "migrate")
+        ingest = subprocess.Popen([CUSTODIA, "ingest", "--custodian", "allen-p",
+                                   *map(str, mailbox_files)], env=env, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        watched = Database(url)
+        deadline = time.monotonic() + 120
+        while stored_so_far(watched) < 200:
+            assert time.monotonic() < deadline and ingest.poll() is None
+            time.sleep(0.2)
+        watched.dispose()
+        services("down")
+        _, stderr = ingest.communicate(timeout=120)
+        assert ingest.returncode == 1
+        assert "resumes from its checkpoint when `custodia worker` runs" in " ".join(stderr.split())
+        services("up")
+        time.sleep(3.5)  # the cut-off run's lease runs out
+        custodia(env, "worker", "--once")
+        assert job_row(watched).status == JobStatus.done
+        assert_same_as_a_clean_run(watched, tmp_path, mailbox_files)
+        watched.dispose()
+    finally:
         services("down")
         shutil.rmtree(root, ignore_errors=True)
