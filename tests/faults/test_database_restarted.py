@@ -9,8 +9,11 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -29,20 +32,37 @@ from tests.ingest.test_workers import (
 from tests.search.test_cluster import SERVICES, free_ports
 
 
-def test_a_worker_finishes_its_ingest_and_readiness_follows_across_a_postgres_restart(
-    tmp_path: Path, corpus_dir: Path, postgres_url: str,
-) -> None:
-    root = Path(tempfile.mkdtemp(prefix="custodia-faults-pg-"))
-    root.chmod(0o755)
-    port = free_ports(1)[0]
-    pg_env = {**os.environ, "CUSTODIA_SERVICES_DIR": str(root), "CUSTODIA_PG_PORT": str(port)}
+@dataclass
+class OwnPostgres:
+    """A PostgreSQL of the test's own on a free port: `services("up")`, `("down")`."""
 
-    def services(action: str) -> None:
-        done = subprocess.run([str(SERVICES), action, "postgres"], env=pg_env,
+    root: Path
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://custodia:custodia@127.0.0.1:{self.port}/custodia"
+
+    def services(self, action: str) -> None:
+        env = {**os.environ, "CUSTODIA_SERVICES_DIR": str(self.root),
+               "CUSTODIA_PG_PORT": str(self.port)}
+        done = subprocess.run([str(SERVICES), action, "postgres"], env=env,
                               capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
 
-    url = f"postgresql+psycopg://custodia:custodia@127.0.0.1:{port}/custodia"
+
+@pytest.fixture
+def own_postgres(postgres_url: str) -> Iterator[OwnPostgres]:
+    root = Path(tempfile.mkdtemp(prefix="custodia-faults-pg-"))
+    root.chmod(0o755)  # the postgres user reads its data directory below it
+    yield OwnPostgres(root, free_ports(1)[0])
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_worker_finishes_its_ingest_and_readiness_follows_across_a_postgres_restart(
+    tmp_path: Path, corpus_dir: Path, own_postgres: OwnPostgres,
+) -> None:
+    url, services = own_postgres.url, own_postgres.services
     mailbox_files = sorted((corpus_dir / "enron" / "mbox").glob("enron.allen-p.*"))
     worker: subprocess.Popen[str] | None = None
     try:
@@ -80,7 +100,6 @@ def test_a_worker_finishes_its_ingest_and_readiness_follows_across_a_postgres_re
         if worker is not None and worker.poll() is None:
             worker.kill()
         services("down")
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def stored_so_far(database: Database) -> int:
@@ -89,19 +108,9 @@ def stored_so_far(database: Database) -> int:
 
 
 def test_a_foreground_ingest_cut_off_by_postgres_says_so_and_a_worker_resumes_it(
-    tmp_path: Path, corpus_dir: Path, postgres_url: str,
+    tmp_path: Path, corpus_dir: Path, own_postgres: OwnPostgres,
 ) -> None:
-    root = Path(tempfile.mkdtemp(prefix="custodia-faults-pg-"))
-    root.chmod(0o755)
-    port = free_ports(1)[0]
-    pg_env = {**os.environ, "CUSTODIA_SERVICES_DIR": str(root), "CUSTODIA_PG_PORT": str(port)}
-
-    def services(action: str) -> None:
-        done = subprocess.run([str(SERVICES), action, "postgres"], env=pg_env,
-                              capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
-
-    url = f"postgresql+psycopg://custodia:custodia@127.0.0.1:{port}/custodia"
+    url, services = own_postgres.url, own_postgres.services
     mailbox_files = sorted((corpus_dir / "enron" / "mbox").glob("enron.allen-p.*"))
     try:
         services("up")
@@ -128,4 +137,3 @@ def test_a_foreground_ingest_cut_off_by_postgres_says_so_and_a_worker_resumes_it
         watched.dispose()
     finally:
         services("down")
-        shutil.rmtree(root, ignore_errors=True)
