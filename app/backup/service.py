@@ -118,11 +118,11 @@ def _copy_all(settings: Settings, source: Path, destination: Path, made_by: str,
 
 
 def _copy_native(natives: Path, destination: Path, digest: str) -> None:
-    relative = Path(NATIVES, digest[:2], digest[2:4], digest)
-    if not (natives / relative.relative_to(NATIVES)).is_file():
+    relative = Path(digest[:2], digest[2:4], digest)
+    if not (natives / relative).is_file():
         raise BackupFailed(f"native {digest} is missing from {natives}; run "
                            f"`custodia verify-natives`")
-    found = copy_and_hash(natives / relative.relative_to(NATIVES), destination / relative)
+    found = copy_and_hash(natives / relative, destination / NATIVES / relative)
     if found.sha256 != digest:
         raise BackupFailed(f"native {digest} no longer matches its hash (it is now "
                            f"{found.sha256}); run `custodia verify-natives`")

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fastapi.responses import Response
 from sqlalchemy import String, cast, or_, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +24,7 @@ from app.core.errors import BadRequest
 from app.core.spreadsheet import to_csv
 from app.meetings import service, triage
 from app.meetings.schemas import FindingOut, MessageRef, Participant, ReportOut
-from app.models import BodyMembership, Document, DocumentKind, DocumentText, Person, PersonEmail
+from app.models import Document, DocumentKind, DocumentText
 from app.models import PublicBody as BodyRow
 
 CHUNK = 500
@@ -32,14 +33,9 @@ _REPLY = re.compile(r"^\s*(re|aw|sv)\s*:", re.IGNORECASE)
 
 
 def body_of(session: Session, row: BodyRow) -> triage.Body:
-    terms = session.execute(
-        select(BodyMembership, Person.name).join(Person, Person.id == BodyMembership.person_id)
-        .where(BodyMembership.body_id == row.id)).all()
-    addresses: dict[uuid.UUID, set[str]] = {}
-    for email in session.scalars(select(PersonEmail).where(
-            PersonEmail.person_id.in_({t.person_id for t, _ in terms}))):
-        addresses.setdefault(email.person_id, set()).add(email.address.lower())
-    members = tuple(triage.Member(t.person_id, name, frozenset(addresses.get(t.person_id, ())),
+    terms, addresses = service.terms_of(session, row.id)
+    members = tuple(triage.Member(t.person_id, name,
+                                  frozenset(a.lower() for a in addresses.get(t.person_id, ())),
                                   t.starts_on, t.ends_on) for t, name in terms)
     return triage.Body(row.id, row.name, row.quorum, members)
 
@@ -170,3 +166,9 @@ def as_csv(entries: list[FindingOut]) -> str:
                 e.threshold, e.citation, str(e.reached_by.document_id),
                 str(e.reply_all.document_id) if e.reply_all else "", e.snippet]
     return to_csv(CSV_HEADER, (row(e) for e in entries))
+
+
+def csv_download(found: ReportOut) -> Response:
+    """The report as the CSV file the API and the page both hand out."""
+    return Response(as_csv(found.findings), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="open-meetings.csv"'})

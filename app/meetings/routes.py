@@ -82,5 +82,4 @@ def open_meetings_report_csv(reviewer: ReviewerUser, session: ReadSessionDep,
                              q: Q = None, after: After = None, before: Before = None) -> Response:
     """The same report as a spreadsheet-safe CSV. Audited."""
     found = report.run(session, settings.zone, reviewer.actor, body_id, q, after, before, "csv")
-    return Response(report.as_csv(found.findings), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="open-meetings.csv"'})
+    return report.csv_download(found)

@@ -31,15 +31,22 @@ def body(session: Session, body_id: uuid.UUID) -> PublicBody:
     return found
 
 
-def shown(session: Session, found: PublicBody) -> BodyOut:
-    rows = session.execute(
+def terms_of(session: Session, body_id: uuid.UUID
+             ) -> tuple[list[tuple[BodyMembership, str]], dict[uuid.UUID, list[str]]]:
+    """A body's terms with each member's name, and the members' directory addresses."""
+    rows = [(m, name) for m, name in session.execute(
         select(BodyMembership, Person.name).join(Person, Person.id == BodyMembership.person_id)
-        .where(BodyMembership.body_id == found.id)
-        .order_by(BodyMembership.starts_on, Person.name)).all()
+        .where(BodyMembership.body_id == body_id)
+        .order_by(BodyMembership.starts_on, Person.name))]
     addresses: dict[uuid.UUID, list[str]] = {}
     for email in session.scalars(select(PersonEmail).where(
             PersonEmail.person_id.in_({m.person_id for m, _ in rows})).order_by(PersonEmail.address)):
         addresses.setdefault(email.person_id, []).append(email.address)
+    return rows, addresses
+
+
+def shown(session: Session, found: PublicBody) -> BodyOut:
+    rows, addresses = terms_of(session, found.id)
     members = [MemberOut(id=m.id, person_id=m.person_id, name=name, seat=m.seat,
                          starts_on=m.starts_on, ends_on=m.ends_on,
                          addresses=addresses.get(m.person_id, [])) for m, name in rows]

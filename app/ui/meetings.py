@@ -55,5 +55,4 @@ def open_meetings_csv(reviewer: ReviewerStaff, session: ReadSessionDep, settings
     body, first, last = _parsed(body_id, after, before)
     found = report.run(session, settings.zone, reviewer.actor, body, q or None, first, last,
                        "csv")
-    return Response(report.as_csv(found.findings), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="open-meetings.csv"'})
+    return report.csv_download(found)
