@@ -11,10 +11,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -30,7 +30,10 @@ from ingest.indexer import index_again
 CHUNK = 500  # ids an IN list carries
 MAX_KIN = 20_000  # documents one batch's threading reads at most (then `rebuild` mends)
 _T = TypeVar("_T")
-_TOP = (Document.kind == DocumentKind.email, Document.parent_id.is_(None))
+# A top-level e-mail heads its family. Said as `family_id = id`, not `parent_id IS NULL`:
+# SQLite, with no statistics, would read every top-level document through the parent_id
+# index instead of looking the few kin up by the column asked about.
+_TOP = (Document.kind == DocumentKind.email, Document.family_id == Document.id)
 
 
 @dataclass(frozen=True)
@@ -53,22 +56,23 @@ def thread_what_landed(session: Session, stored: Stored) -> None:
 def update(session: Session, families: set[uuid.UUID], window: timedelta) -> Counts:
     """Place the families' e-mails, and re-place every thread they may join.
 
-    Kin are found by message id, In-Reply-To, conversation and normalized subject, with
-    the whole thread of each, again from what that found, until nothing new turns up
-    (or MAX_KIN documents): then each thread comes out as `rebuild` would make it.
+    Kin are found by message id, In-Reply-To, conversation, thread, and the same normalized
+    subject sent within the window (the only messages the subject rule compares), again
+    from what that found, until nothing new turns up (or MAX_KIN documents): then each
+    thread comes out as `rebuild` would make it, and the work follows the batch, not the
+    catalog.
     """
     found = {d.id: d for d in _documents(session, Document.family_id, families)}
     frontier = list(found.values())
     while frontier and len(found) < MAX_KIN:
         _fill_keys(frontier)
         ids = {i for d in frontier for i in (d.message_id, d.in_reply_to, *d.references) if i}
-        kin: dict[uuid.UUID, Document] = {}
+        kin: set[uuid.UUID] = _nearby_same_subject(session, frontier, window)
         for column, values in ((Document.message_id, ids), (Document.in_reply_to, ids),
                                (Document.conversation_id, {d.conversation_id for d in frontier}),
-                               (Document.thread_subject, {d.thread_subject for d in frontier}),
                                (Document.thread_id, {d.thread_id for d in frontier})):
-            kin.update((d.id, d) for d in _documents(session, column, values - {""}))
-        frontier = [d for d in kin.values() if d.id not in found]
+            kin |= _ids(session, column, values - {""})
+        frontier = _documents(session, Document.id, kin - found.keys())
         found.update((d.id, d) for d in frontier)
     _fill_keys(found.values())
     return _place(session, list(found.values()), window)
@@ -89,6 +93,33 @@ def _documents(session: Session, column: Any, values: Iterable[Any]) -> list[Doc
     found: list[Document] = []
     for chunk in _chunks(sorted(values, key=str)):
         found.extend(session.scalars(select(Document).where(*_TOP, column.in_(chunk))))
+    return found
+
+
+def _ids(session: Session, column: Any, values: Iterable[Any]) -> set[uuid.UUID]:
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(sorted(values, key=str)):
+        found.update(session.scalars(select(Document.id).where(*_TOP, column.in_(chunk))))
+    return found
+
+
+def _nearby_same_subject(session: Session, documents: list[Document],
+                         window: timedelta) -> set[uuid.UUID]:
+    """E-mails with a subject of these documents, sent within the window of one of them."""
+    sent: dict[str, list[datetime]] = defaultdict(list)
+    for document in documents:
+        if document.thread_subject and document.sent_at is not None:
+            sent[document.thread_subject].append(document.sent_at)
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(sorted(sent)):
+        spans = [and_(Document.thread_subject == subject,
+                      Document.sent_at.between(min(sent[subject]) - window,
+                                               max(sent[subject]) + window))
+                 for subject in chunk]
+        rows = session.execute(select(Document.id, Document.thread_subject, Document.sent_at)
+                               .where(*_TOP, or_(*spans)))
+        found.update(ident for ident, subject, at in rows
+                     if at is not None and any(abs(at - t) <= window for t in sent[subject]))
     return found
 
 

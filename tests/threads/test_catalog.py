@@ -4,6 +4,7 @@ broken chain, the index copy follows, and `custodia threads rebuild` is audited.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,11 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.core.audit import Actor
 from app.core.db import Database
 from app.core.settings import Settings
-from app.models import AuditEntry, Document
+from app.models import AuditEntry, Document, DocumentText
+from app.threads import service
 from tests.ingest.conftest import RunIngest
 from tests.threads.mail import conversation_index, eml, outlook_msg
 
@@ -111,3 +114,28 @@ def test_rebuild_threads_the_catalog_and_is_audited(
         entry = session.scalars(select(AuditEntry).where(
             AuditEntry.action == "threads.rebuild")).one()
     assert entry.details["changed"] == 6 and entry.details["window_days"] == 0
+
+
+def test_a_batch_threads_its_subjects_kin_within_the_window_as_a_rebuild_does(
+        run_ingest: RunIngest, database: Database, tmp_path: Path) -> None:
+    """Lone "Daily report" e-mails 20 days apart chain into one thread (30-day window) once
+    the gaps fill in; the batch that fills them reads kin by subject only near its own
+    dates, and still comes out as a rebuild of the whole catalog would."""
+    def report(day: int) -> bytes:
+        return eml("Daily report", CLERK, MAYOR, day, f"Report of day {day}.")
+
+    run_ingest("clerk", write(tmp_path / "one", {f"d{d}.eml": report(d)
+                                                 for d in (0, 40, 80, 200)}))
+    with database.reading() as session:
+        apart = set(session.scalars(select(Document.thread_id)))
+    assert len(apart) == 4  # 40 days apart: too far for the subject rule
+    run_ingest("clerk", write(tmp_path / "two", {f"d{d}.eml": report(d) for d in (20, 60)}))
+    with database.reading() as session:
+        threads = {int(text.split()[3].rstrip(".")): thread_id for text, thread_id in
+                   session.execute(select(DocumentText.text, Document.thread_id)
+                                   .join(Document, Document.id == DocumentText.document_id))}
+    assert len({threads[d] for d in (0, 20, 40, 60, 80)}) == 1
+    assert threads[200] != threads[0]
+    with database.transaction() as session:
+        counts = service.rebuild(session, Actor("cli:test", "local", ""), timedelta(days=30))
+    assert counts.changed == 0  # the batch's threads are the rebuild's
