@@ -1,5 +1,5 @@
-"""Near-duplicate groups: a MinHash signature per top-level document, its LSH bands, and
-the group it joined (app.near_duplicates).
+"""Near-duplicate groups: a MinHash signature per top-level document, the LSH bands of
+each group's pivot, and the group each document joined (app.near_duplicates).
 
 A group's pivot is the member it is compared against: the first to arrive, or, after a
 rebuild, the one with the longest text. Each member keeps its estimated similarity to the
@@ -39,7 +39,8 @@ class NearDuplicate(Base):
 
 
 class NearDuplicateBand(Base):
-    """One LSH band of a signature: documents sharing a band are compared, no others."""
+    """One LSH band of a pivot's signature: an arriving document is compared with the
+    pivots it shares a band with, and no others."""
 
     __tablename__ = "near_duplicate_bands"
 

@@ -2,9 +2,11 @@
 
 A top-level document is compared as its whole family reads: its own text and every
 attachment's, in order. It is pending until it has a row in near_duplicates. Assigning
-it looks up the documents sharing one of its LSH bands, compares it with the pivots of
-their groups, and joins the most similar group at or above the threshold, or starts
-its own. Nothing else is recomputed: the other members' rows stay as they are.
+it looks up the pivots sharing one of its LSH bands, compares it with them, and joins
+the most similar group at or above the threshold, or starts its own. Only a pivot's
+bands are stored: a member is compared with its pivot alone, so its own bands would find
+no group its pivot's do not, and a group of a thousand copies costs one pivot's lookup,
+not a thousand. Nothing else is recomputed: the other members' rows stay as they are.
 
 Signatures are made in a read transaction with no lock held; the short write that
 assigns them takes the catalog's turn (app.core.db.take_catalog_turn), so two workers never
@@ -14,11 +16,13 @@ both start a group for two copies of one text.
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.core import audit
@@ -84,25 +88,59 @@ class Placed:
     started: bool  # it started the group (its pivot)
 
 
-def _best_group(session: Session, sig: Signature, keys: list[int],
-                threshold: float) -> tuple[uuid.UUID, float] | None:
-    shared: Counter[uuid.UUID] = Counter(session.scalars(
-        select(NearDuplicateBand.document_id).where(NearDuplicateBand.band.in_(keys))))
-    if not shared:
-        return None
-    near = [doc for doc, _ in shared.most_common(CANDIDATES)]
-    groups = set(session.scalars(select(NearDuplicate.group_id).where(
-        NearDuplicate.document_id.in_(near), NearDuplicate.group_id.is_not(None))))
-    best: tuple[uuid.UUID, float] | None = None
-    rows = session.execute(
-        select(NearDuplicateGroup.id, NearDuplicate.signature)
-        .join(NearDuplicate, NearDuplicate.document_id == NearDuplicateGroup.pivot_id)
-        .where(NearDuplicateGroup.id.in_(groups)).order_by(NearDuplicateGroup.id))
-    for group_id, raw in rows:
-        score = minhash.similarity(sig, Signature.from_bytes(raw))
-        if score >= threshold and (best is None or score > best[1]):
-            best = (group_id, score)
-    return best
+class _Arrivals:
+    """What one `assign` call knows of the stored pivots sharing a band with its
+    documents, and of the groups it has started itself: read for the whole call at once."""
+
+    def __init__(self, session: Session, keys: Iterable[int]) -> None:
+        self.session = session
+        self.by_band: dict[int, list[uuid.UUID]] = defaultdict(list)
+        self.group_of: dict[uuid.UUID, uuid.UUID | None] = {}
+        self.pivots: dict[uuid.UUID, Signature] = {}
+        for chunk in _int_chunks(keys):
+            for band, document_id, group_id in session.execute(
+                    select(NearDuplicateBand.band, NearDuplicateBand.document_id,
+                           NearDuplicate.group_id)
+                    .join(NearDuplicate,
+                          NearDuplicate.document_id == NearDuplicateBand.document_id)
+                    .where(NearDuplicateBand.band.in_(chunk))
+                    .order_by(NearDuplicateBand.band, NearDuplicateBand.document_id)):
+                self.by_band[band].append(document_id)
+                self.group_of[document_id] = group_id
+        self._read_pivots({g for g in self.group_of.values() if g is not None})
+
+    def best_group(self, sig: Signature, keys: list[int],
+                   threshold: float) -> tuple[uuid.UUID, float] | None:
+        shared: Counter[uuid.UUID] = Counter(d for key in keys for d in self.by_band.get(key, ()))
+        near = [doc for doc, _ in shared.most_common(CANDIDATES)]
+        groups = {g for g in (self.group_of[d] for d in near) if g is not None}
+        best: tuple[uuid.UUID, float] | None = None
+        for group_id in sorted(groups):
+            score = minhash.similarity(sig, self.pivots[group_id])
+            if score >= threshold and (best is None or score > best[1]):
+                best = (group_id, score)
+        return best
+
+    def placed(self, document_id: uuid.UUID, group_id: uuid.UUID | None, keys: list[int],
+               sig: Signature, started: bool) -> None:
+        if started and group_id is not None:
+            for key in set(keys):
+                self.by_band[key].append(document_id)
+            self.group_of[document_id] = group_id
+            self.pivots[group_id] = sig
+
+    def _read_pivots(self, groups: set[uuid.UUID]) -> None:
+        for chunk in chunks(groups):
+            self.pivots.update((g, Signature.from_bytes(raw)) for g, raw in self.session.execute(
+                select(NearDuplicateGroup.id, NearDuplicate.signature)
+                .join(NearDuplicate, NearDuplicate.document_id == NearDuplicateGroup.pivot_id)
+                .where(NearDuplicateGroup.id.in_(chunk))))
+
+
+def _int_chunks(keys: Iterable[int]) -> Iterable[list[int]]:
+    found = sorted(set(keys))
+    for start in range(0, len(found), CHUNK):
+        yield found[start:start + CHUNK]
 
 
 def assign(session: Session, found: dict[uuid.UUID, Signature], threshold: float,
@@ -111,41 +149,53 @@ def assign(session: Session, found: dict[uuid.UUID, Signature], threshold: float
     """Place each document (in the order given) in its group, in the caller's transaction;
     a document placed meanwhile is left as it is. A document whose group is not the one
     `before` gives is queued for the search index again. `reuse` gives a group a rebuild
-    starts from a former pivot that pivot's former group id, so few search copies change."""
+    starts from a former pivot that pivot's former group id, so few search copies change.
+    The stored bands are read once for all the documents, and the rows written at the end."""
     take_catalog_turn(session)
     already = set()
     for chunk in chunks(found):
         already |= set(session.scalars(select(NearDuplicate.document_id)
                                        .where(NearDuplicate.document_id.in_(chunk))))
+    keys = {d: minhash.bands(sig, threshold) for d, sig in found.items() if d not in already}
+    arrivals = _Arrivals(session, (k for ks in keys.values() for k in ks))
     now = clock_of(session).now()
     placed: list[Placed] = []
-    for document_id, sig in found.items():
-        if document_id in already:
-            continue
-        keys = minhash.bands(sig, threshold)
-        best = _best_group(session, sig, keys, threshold) if keys else None
+    for document_id, own in keys.items():
+        sig = found[document_id]
+        best = arrivals.best_group(sig, own, threshold) if own else None
         group_id: uuid.UUID | None = None
         similarity = 1.0
         if best is not None:
             group_id, similarity = best
         elif sig.values is not None:
             group_id = (reuse or {}).get(document_id, uuid.uuid4())
-            session.add(NearDuplicateGroup(id=group_id, pivot_id=document_id))
-            session.flush()  # before its member row: no relationship orders the two
-        session.add(NearDuplicate(document_id=document_id, group_id=group_id,
-                                  similarity=round(similarity, 4), scheme=minhash.SCHEME,
-                                  signature=sig.to_bytes(), text_length=sig.length,
-                                  assigned_at=now))
-        if keys:  # one statement (it flushes the row above first): the next arrival sees both
-            session.execute(insert(NearDuplicateBand), [
-                {"band": key, "document_id": document_id} for key in sorted(set(keys))])
-        else:
-            session.flush()
+        arrivals.placed(document_id, group_id, own, sig, best is None)
         placed.append(Placed(document_id, group_id, similarity, best is None))
+    _write(session, placed, found, keys, now)
     changed = [p.document_id for p in placed if p.group_id != (before or {}).get(p.document_id)]
     for chunk in chunks(changed):
         index_again(session, Document.id.in_(chunk))
     return placed
+
+
+def _write(session: Session, placed: list[Placed], found: dict[uuid.UUID, Signature],
+           keys: dict[uuid.UUID, list[int]], now: datetime) -> None:
+    """The new groups, then their members, then the new pivots' bands: each as one flush
+    or statement."""
+    session.add_all(NearDuplicateGroup(id=p.group_id, pivot_id=p.document_id)
+                    for p in placed if p.started and p.group_id is not None)
+    session.flush()  # groups before their members: no relationship orders the two
+    session.add_all(NearDuplicate(document_id=p.document_id, group_id=p.group_id,
+                                  similarity=round(p.similarity, 4), scheme=minhash.SCHEME,
+                                  signature=found[p.document_id].to_bytes(),
+                                  text_length=found[p.document_id].length, assigned_at=now)
+                    for p in placed)
+    session.flush()
+    rows = [{"band": key, "document_id": p.document_id}
+            for p in placed if p.started and p.group_id is not None
+            for key in sorted(set(keys[p.document_id]))]
+    if rows:  # Core, not the ORM's bulk path: these are most of a batch's rows
+        session.connection().execute(insert(cast(Table, NearDuplicateBand.__table__)), rows)
 
 
 def assign_pending(database: Database, threshold: float) -> int:

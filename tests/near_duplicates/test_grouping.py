@@ -98,6 +98,8 @@ def test_a_later_copy_joins_the_group_and_leaves_the_others_rows_alone(
     assert _rows(database, {first, second}) == before  # no recompute, no reindex of the others
     with database.reading() as session:
         assert session.get_one(Document, late).indexed_at is None  # its copy will show the group
+        # only the pivot's bands are kept: a member is never what an arrival is compared with
+        assert set(session.scalars(select(NearDuplicateBand.document_id))) == {first}
 
 
 def test_a_rebuild_keeps_group_ids_and_makes_the_longest_the_pivot(database: Database) -> None:
