@@ -3,10 +3,14 @@
     .venv/bin/python bench/scale.py --elasticsearch URL --postgres URL
         [--messages 1000000] [--parts ingest,search,disk,big] [--big-mb 2048]
         [--big-pst FILE] [--workdir DIR] [--corpus ../shared/corpus]
+        [--deployments embedded,scaled-1,scaled-2]
 
 1. Generates the corpus, streamed to four mbox files (so two workers have jobs to share):
-   the Enron mbox slice again and again, each copy perturbed (its own Message-ID, a
-   subject tag and two words of the slice's vocabulary) so none deduplicates; a share
+   the Enron mbox slice again and again, each copy perturbed (a subject tag and two
+   words of the slice's vocabulary, so none deduplicates) and moved to its own stretch
+   of time (COPY_DAYS later than the copy before, its Message-ID, In-Reply-To and
+   References renamed alike): a copy threads as the slice does, as the years of a
+   city's mail do, instead of every copy joining one huge thread; a share
    of the messages carries attachments, the share and the files those of the EDRM
    bailey-s export (the only part of the corpus that kept its attachments).
 2. ingest: a bare standard-library parse loop over the same bytes (bench/ingest.py's
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import email.utils
 import importlib.util
 import json
 import os
@@ -38,6 +43,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -49,6 +55,9 @@ CUSTODIA = str(Path(sys.executable).parent / "custodia")
 FILES = 4
 ENVELOPE = b"From bench@example Thu Jan  1 00:00:00 2026\n"
 RSS_TARGET_MB = 500
+COPY_DAYS = 45  # more than the 30-day thread window: copies do not thread together
+_IDS = re.compile(rb"(?im)^(?:Message-ID|In-Reply-To|References):.*(?:\n[ \t].*)*")
+_DATE = re.compile(rb"(?im)^Date: (.*)$")
 
 
 def bench_module(name: str) -> ModuleType:
@@ -113,10 +122,11 @@ def generate(corpus: Path, target: Path, messages: int) -> tuple[list[Path], int
     written = 0
     try:
         for serial in range(messages):
+            copy = serial // len(sources)
             message = sources[serial % len(sources)]
             message = message.replace(b"\nSubject: ", f"\nSubject: [{serial}] ".encode(), 1)
-            message = re.sub(rb"(?im)^Message-ID: <", f"Message-ID: <s{serial}.".encode(),
-                             message, count=1)
+            if copy:
+                message = moved(message, copy)
             message = message.rstrip(b"\n") + b"\n" + b" ".join(rng.sample(vocabulary, 2)) + b"\n"
             if rng.random() < share and b"multipart" not in message[:4000].lower():
                 message = with_attachments(message, rng.choice(attachments), serial)
@@ -127,6 +137,22 @@ def generate(corpus: Path, target: Path, messages: int) -> tuple[list[Path], int
         for out in outs:
             out.close()
     return paths, written, share
+
+
+def moved(message: bytes, copy: int) -> bytes:
+    """The message as copy `copy` of the slice has it: its ids renamed, its date later."""
+    head, sep, body = message.partition(b"\n\n")
+    prefix = f"<c{copy}.".encode()
+    head = _IDS.sub(lambda m: m.group(0).replace(b"<", prefix), head)
+    found = _DATE.search(head)
+    if found:
+        try:
+            sent = email.utils.parsedate_to_datetime(found.group(1).decode("ascii", "replace"))
+        except (TypeError, ValueError):
+            return head + sep + body
+        later = email.utils.format_datetime(sent + timedelta(days=COPY_DAYS * copy)).encode()
+        head = head[:found.start(1)] + later + head[found.end(1):]
+    return head + sep + body
 
 
 # ------------------------------------------------------------------ ingest
@@ -186,15 +212,24 @@ def ingest_with_workers(paths: list[Path], env: dict[str, str], workers: int) ->
     return Run(seconds, [rss for _, rss, _ in runs], cpu)
 
 
+EMBEDDED = "embedded (SQLite), 1 worker"
+DEPLOYMENTS = {"embedded": 0, "scaled-1": 1, "scaled-2": 2}  # --deployments: workers on PG
+
+
+def scaled_name(workers: int) -> str:
+    return f"PostgreSQL + Elasticsearch, {workers} worker{'s' * (workers > 1)}"
+
+
 def deployments(args: argparse.Namespace, work: Path) -> dict[str, tuple[dict[str, str], int]]:
     base = {"CUSTODIA_IN_PROCESS_WORKER": "false", "CUSTODIA_LEASE_SECONDS": "3600"}
     scaled = {"CUSTODIA_ELASTICSEARCH_URL": args.elasticsearch}
-    found: dict[str, tuple[dict[str, str], int]] = {
-        "embedded (SQLite), 1 worker": ({**base, "CUSTODIA_DATA_DIR": str(work / "embedded")}, 1)}
-    for workers in (1, 2):
+    found: dict[str, tuple[dict[str, str], int]] = {}
+    if "embedded" in args.deployments:
+        found[EMBEDDED] = ({**base, "CUSTODIA_DATA_DIR": str(work / "embedded")}, 1)
+    for workers in (DEPLOYMENTS[d] for d in args.deployments if DEPLOYMENTS[d]):
         name = f"scale_{workers}w"
         httpx.delete(f"{args.elasticsearch}/bench-{name}-v*", timeout=60)
-        found[f"PostgreSQL + Elasticsearch, {workers} worker{'s' * (workers > 1)}"] = ({
+        found[scaled_name(workers)] = ({
             **base, **scaled, "CUSTODIA_DATA_DIR": str(work / name),
             "CUSTODIA_INDEX_NAME": f"bench-{name}",
             "CUSTODIA_DATABASE_URL": fresh_postgres(args.postgres, f"bench_{name}")}, workers)
@@ -311,6 +346,14 @@ def measure_big(args: argparse.Namespace, work: Path) -> None:
     print(f"target: under {RSS_TARGET_MB} MB each\n")
 
 
+def choices(text: str) -> list[str]:
+    chosen = text.split(",")
+    for name in chosen:
+        if name not in DEPLOYMENTS:
+            sys.exit(f"unknown deployment {name!r}: choose among {', '.join(DEPLOYMENTS)}")
+    return chosen
+
+
 def parts(text: str) -> Iterator[str]:
     for part in text.split(","):
         if part not in ("ingest", "search", "disk", "big"):
@@ -325,6 +368,9 @@ def main() -> None:
                         help="PostgreSQL URL of a user that may create databases")
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--parts", default="ingest,search,disk,big")
+    parser.add_argument("--deployments", type=choices, default=list(DEPLOYMENTS),
+                        help="which of embedded, scaled-1, scaled-2 to ingest into (a million "
+                             "messages takes about an hour each)")
     parser.add_argument("--big-mb", type=int, default=2048)
     parser.add_argument("--big-pst", type=Path)
     parser.add_argument("--rounds", type=int, default=20)
@@ -345,14 +391,15 @@ def main() -> None:
         if "disk" in chosen:
             measure_disk(envs, raw, args.messages, args.elasticsearch)
         if "search" in chosen:
-            embedded, scaled = envs["embedded (SQLite), 1 worker"], envs[
-                "PostgreSQL + Elasticsearch, 2 workers"]
-            for env in (embedded, scaled):
+            embedded = envs.get(EMBEDDED)
+            scaled = envs.get(scaled_name(2), envs.get(scaled_name(1)))
+            for env in (e for e in (embedded, scaled) if e is not None):
                 SEARCH.run(env, "user", "add", "bench", "--role", "clerk",
                            "--password", SEARCH.PASSWORD)
-            data = Path(embedded["CUSTODIA_DATA_DIR"])
+            data = Path((embedded or {}).get("CUSTODIA_DATA_DIR", work / "embedded"))
             results = SEARCH.measure(embedded, scaled, args.elasticsearch,
-                                     scaled["CUSTODIA_INDEX_NAME"], data, args.rounds)
+                                     (scaled or {}).get("CUSTODIA_INDEX_NAME", ""), data,
+                                     args.rounds)
             SEARCH.report(results, data, args.rounds)
     if "big" in chosen:
         measure_big(args, work)

@@ -238,38 +238,40 @@ def main() -> None:
     report(results, data_dir, args.rounds)
 
 
-def measure(env: dict[str, str], es_env: dict[str, str], elasticsearch: str, alias: str,
-            embedded_dir: Path, rounds: int) -> dict[str, Samples]:
-    """Every path's samples: the API over each engine (`es_env`, `env`: their settings,
-    a `bench` clerk in each) beside its direct and proxy counterparts."""
+def measure(env: dict[str, str] | None, es_env: dict[str, str] | None, elasticsearch: str,
+            alias: str, embedded_dir: Path, rounds: int) -> dict[str, Samples]:
+    """Every path's samples: the API over each engine given (`es_env`, `env`: their
+    settings, a `bench` clerk in each) beside its direct and proxy counterparts."""
     results: dict[str, Samples] = {}
-    port = free_port()
-    proxy, proxy_url = launch([sys.executable, __file__, "--elasticsearch", elasticsearch,
-                               "--alias", alias, "--serve-proxy", str(port)], {}, port)
-    process, url = serve(es_env)
-    try:
-        with httpx.Client(base_url=url, timeout=60) as api, \
-                httpx.Client(base_url=proxy_url, timeout=60) as thin, \
-                httpx.Client(base_url=elasticsearch, timeout=60) as elastic:
-            results |= interleaved({
-                "API / Elasticsearch": api_caller(api),
-                "FastAPI proxy": elastic_caller(thin, "/search", elasticsearch, alias),
-                "Elasticsearch direct": elastic_caller(elastic, f"/{alias}/_search",
-                                                       elasticsearch, alias),
-            }, rounds)
-    finally:
-        for server in (process, proxy):
-            server.terminate()
-            server.wait()
-    process, url = serve(env)
-    try:
-        with httpx.Client(base_url=url, timeout=60) as api:
-            results |= interleaved({"API / embedded": api_caller(api),
-                                    "embedded engine direct": embedded_caller(embedded_dir)},
-                                   rounds)
-    finally:
-        process.terminate()
-        process.wait()
+    if es_env is not None:
+        port = free_port()
+        proxy, proxy_url = launch([sys.executable, __file__, "--elasticsearch", elasticsearch,
+                                   "--alias", alias, "--serve-proxy", str(port)], {}, port)
+        process, url = serve(es_env)
+        try:
+            with httpx.Client(base_url=url, timeout=60) as api, \
+                    httpx.Client(base_url=proxy_url, timeout=60) as thin, \
+                    httpx.Client(base_url=elasticsearch, timeout=60) as elastic:
+                results |= interleaved({
+                    "API / Elasticsearch": api_caller(api),
+                    "FastAPI proxy": elastic_caller(thin, "/search", elasticsearch, alias),
+                    "Elasticsearch direct": elastic_caller(elastic, f"/{alias}/_search",
+                                                           elasticsearch, alias),
+                }, rounds)
+        finally:
+            for server in (process, proxy):
+                server.terminate()
+                server.wait()
+    if env is not None:
+        process, url = serve(env)
+        try:
+            with httpx.Client(base_url=url, timeout=60) as api:
+                results |= interleaved({"API / embedded": api_caller(api),
+                                        "embedded engine direct": embedded_caller(embedded_dir)},
+                                       rounds)
+        finally:
+            process.terminate()
+            process.wait()
     return results
 
 
@@ -278,29 +280,34 @@ def report(results: dict[str, Samples], data_dir: Path, rounds: int) -> None:
     from search.query import parse
     from search.results import SearchSpec
 
-    engine = EmbeddedEngine(data_dir / "search")
-    print(f"\n{engine.count()} documents; {len(QUERIES)} queries x {rounds} rounds, "
-          "20 hits with facets; p50 ms per query")
     names = list(results)
+    engine = EmbeddedEngine(data_dir / "search") if "API / embedded" in results else None
+    count = f"{engine.count()} documents; " if engine else ""
+    print(f"\n{count}{len(QUERIES)} queries x {rounds} rounds, "
+          "20 hits with facets; p50 ms per query")
     print(f"{'query':<38}{'hits':>8}" + "".join(f"{n.split(' ')[-1][:10]:>11}" for n in names))
     print(f"{'':<46}" + "".join(f"{n.split(' ')[0][:10]:>11}" for n in names))
     for query in QUERIES:
-        total = engine.search(SearchSpec(parse(query), ZONE, size=0, facets=False)).total
+        total = engine.search(SearchSpec(parse(query), ZONE, size=0, facets=False)).total \
+            if engine else ""
         print(f"{query[:37]:<38}{total:>8}" + "".join(
             f"{statistics.median(results[n][query]):>11.1f}" for n in names))
     print(f"\n{'path (all queries)':<26}{'p50 ms':>9}{'p95 ms':>9}")
     figures = {n: percentiles([x for q in QUERIES for x in results[n][q]]) for n in names}
     for name, (p50, p95) in figures.items():
         print(f"{name:<26}{p50:>9.1f}{p95:>9.1f}")
-    direct, proxy = figures["Elasticsearch direct"], figures["FastAPI proxy"]
-    for name, base in (("API / Elasticsearch", proxy), ("API / Elasticsearch", direct),
-                       ("FastAPI proxy", direct)):
-        label = "proxy" if base is proxy else "direct"
-        p50, p95 = figures[name]
-        print(f"{name + ' / ' + label + ':':<36} p50 {p50 / base[0]:.2f}x, "
-              f"p95 {p95 / base[1]:.2f}x (+{p95 - base[1]:.1f} ms)")
-    print("target: API p95 <= 1.3x the proxy (the floor: no auth, catalog, audit, snippets)")
-    print(f"embedded engine p95 {figures['embedded engine direct'][1]:.1f} ms (target < 50 ms)")
+    if "Elasticsearch direct" in figures:
+        direct, proxy = figures["Elasticsearch direct"], figures["FastAPI proxy"]
+        for name, base in (("API / Elasticsearch", proxy), ("API / Elasticsearch", direct),
+                           ("FastAPI proxy", direct)):
+            label = "proxy" if base is proxy else "direct"
+            p50, p95 = figures[name]
+            print(f"{name + ' / ' + label + ':':<36} p50 {p50 / base[0]:.2f}x, "
+                  f"p95 {p95 / base[1]:.2f}x (+{p95 - base[1]:.1f} ms)")
+        print("target: API p95 <= 1.3x the proxy (the floor: no auth, catalog, audit, snippets)")
+    if "embedded engine direct" in figures:
+        print(f"embedded engine p95 {figures['embedded engine direct'][1]:.1f} ms "
+              "(target < 50 ms)")
 
 
 if __name__ == "__main__":
