@@ -26,6 +26,6 @@ def load() -> None:
 
     hooks.add(hold_what_landed)  # mail for a custodian under hold is held as it lands
     hooks.add(thread_what_landed)  # e-mail joins its thread, inclusive flags follow
-    hooks.add(group_what_landed)  # each batch's new documents join their near-duplicates
+    hooks.add_after(group_what_landed)  # each batch's new documents join their near-duplicates
     hooks.add_keeper(under_hold)  # even a message a purge removed before
     hooks.loaded()

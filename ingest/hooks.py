@@ -1,4 +1,5 @@
-"""What other domains say about what ingest stores, in the transactions that store it.
+"""What other domains say about what ingest stores: in the transaction that stores a
+batch (`documents_stored`), or just after it commits (`documents_committed`).
 
 ingest imports no app domain: the composition point (app.tasks.load) adds each domain's
 hooks here. Legal holds add two: `documents_stored` holds mail for a custodian under
@@ -6,6 +7,8 @@ hold the moment it lands, and `must_keep` says a custodian's source is under hol
 message a retention purge removed earlier is stored again when it turns up there
 (preservation wins over "never bring a purged document back"). Ingest refuses to run
 before the hooks are loaded, so no entry point can store mail a hold should have caught.
+Near-duplicate grouping runs after the commit: it need not hold the catalog writers'
+turn while it makes signatures, and what it has not done a periodic job does.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
+
+from app.core.db import Database
 
 
 @dataclass(frozen=True)
@@ -30,9 +35,11 @@ class Stored:
 
 
 Hook = Callable[[Session, Stored], None]
+AfterHook = Callable[[Database, Stored], None]
 Keeper = Callable[[Session, str, str], bool]  # (session, custodian, source)
 
 _hooks: list[Hook] = []
+_after: list[AfterHook] = []
 _keepers: list[Keeper] = []
 _loaded = False
 
@@ -40,6 +47,13 @@ _loaded = False
 def add(hook: Hook) -> None:
     if hook not in _hooks:
         _hooks.append(hook)
+
+
+def add_after(hook: AfterHook) -> None:
+    """A hook run once the batch has committed, with its own transactions: work that must
+    not hold the catalog writers' turn the batch holds (a failure loses nothing stored)."""
+    if hook not in _after:
+        _after.append(hook)
 
 
 def add_keeper(keeper: Keeper) -> None:
@@ -70,3 +84,10 @@ def documents_stored(session: Session, stored: Stored) -> None:
     if stored.families:
         for hook in _hooks:
             hook(session, stored)
+
+
+def documents_committed(database: Database, stored: Stored) -> None:
+    _require_loaded()
+    if stored.families:
+        for hook in _after:
+            hook(database, stored)

@@ -222,10 +222,11 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
             counts["bytes"] += len(item.native)
             outcomes.append((item, outcome))
         context.finish()
-        hooks.documents_stored(session, hooks.Stored(
+        landed = hooks.Stored(
             custodian, source.name, frozenset(context.new_families | context.relocated),
             runner.time_zone, runner.thread_window_days,
-            near_duplicate_similarity=runner.near_duplicate_similarity))
+            near_duplicate_similarity=runner.near_duplicate_similarity)
+        hooks.documents_stored(session, landed)
         runner.store.sync()
         job.checkpoint = {"items": position}
         job.counts = dict(counts)
@@ -233,6 +234,7 @@ def _commit_batch(runner: Runner, claimed: queue.Claimed, job_id: uuid.UUID, cus
             audit.record(session, _actor(claimed.worker), "ingest.documents_add", "ingest_job", job_id,
                          custodian=custodian, source=source.name,
                          documents=[str(d) for d in context.new_documents])
+    hooks.documents_committed(runner.database, landed)  # before the index reads them
     if progress is not None:
         for item, outcome in outcomes:
             progress(item, outcome)

@@ -10,11 +10,14 @@ import uuid
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from app.core import migrations
 from app.core.db import Database
 from app.models import AuditEntry, Document, NearDuplicate, NearDuplicateGroup
+from app.near_duplicates import grouping
+from tests.ingest.conftest import RunIngest
 from tests.near_duplicates.factories import edited, memo
 
 CUSTODIA = str(Path(sys.executable).parent / "custodia")
@@ -73,7 +76,7 @@ def test_ingest_groups_each_batch_and_rebuild_forms_them_again(tmp_path: Path) -
     mail(tmp_path / "box" / "4.eml", "Budget memo with notes", "See the notes.", attachment=text)
     done = custodia(env, "ingest", str(tmp_path / "box"), "--custodian", "dreyes")
     assert done.returncode == 0, done.stderr
-    found = groups(database)  # no worker ran: the batch's own transaction placed them
+    found = groups(database)  # no worker ran: each batch placed them once it committed
     assert len(found) == 4
     assert found["Budget memo"] is not None
     assert found["FW: Budget memo"] == found["Budget memo"]
@@ -116,3 +119,25 @@ def test_ingest_groups_each_batch_and_rebuild_forms_them_again(tmp_path: Path) -
             .where(NearDuplicateGroup.id == uuid.UUID(str(again["Budget memo"]))))
     assert entry.details["groups"] == 1 and entry.details["documents"] == 5
     assert pivot == "RE: Budget memo"  # the longest
+
+
+def test_a_batch_whose_grouping_fails_lands_and_waits_for_the_periodic_job(
+        run_ingest: RunIngest, database: Database, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = memo(13)
+    mail(tmp_path / "box" / "1.eml", "Zoning memo", text)
+    mail(tmp_path / "box" / "2.eml", "FW: Zoning memo", edited(text))
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("the grouping write failed")
+
+    monkeypatch.setattr(grouping, "assign", broken)
+    run_ingest("dreyes", tmp_path / "box")  # the job is done: its documents are stored
+    with database.reading() as session:
+        stored = set(session.scalars(select(Document.id)))
+        assert len(stored) == 2
+        assert set(grouping.pending(session)) == stored  # waiting, not lost
+    monkeypatch.undo()
+    assert grouping.assign_pending(database, 0.9) == 2  # what "near_duplicates.assign" runs
+    found = groups(database)
+    assert found["Zoning memo"] is not None and found["FW: Zoning memo"] == found["Zoning memo"]
