@@ -106,21 +106,33 @@ def _ids(session: Session, column: Any, values: Iterable[Any]) -> set[uuid.UUID]
 def _nearby_same_subject(session: Session, documents: list[Document],
                          window: timedelta) -> set[uuid.UUID]:
     """E-mails with a subject of these documents, sent within the window of one of them."""
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(_spans(documents, window)):
+        found.update(session.scalars(select(Document.id).where(*_TOP, or_(*(
+            and_(Document.thread_subject == subject, Document.sent_at.between(start, end))
+            for subject, start, end in chunk)))))
+    return found
+
+
+def _spans(documents: list[Document], window: timedelta) -> list[tuple[str, datetime, datetime]]:
+    """Each subject's stretches of time within the window of one of its documents: the
+    windows around its dates, those that overlap merged, so a subject as common as an
+    automatic notice asks for the days around the batch's own, not for all its years."""
     sent: dict[str, list[datetime]] = defaultdict(list)
     for document in documents:
         if document.thread_subject and document.sent_at is not None:
             sent[document.thread_subject].append(document.sent_at)
-    found: set[uuid.UUID] = set()
-    for chunk in _chunks(sorted(sent)):
-        spans = [and_(Document.thread_subject == subject,
-                      Document.sent_at.between(min(sent[subject]) - window,
-                                               max(sent[subject]) + window))
-                 for subject in chunk]
-        rows = session.execute(select(Document.id, Document.thread_subject, Document.sent_at)
-                               .where(*_TOP, or_(*spans)))
-        found.update(ident for ident, subject, at in rows
-                     if at is not None and any(abs(at - t) <= window for t in sent[subject]))
-    return found
+    spans: list[tuple[str, datetime, datetime]] = []
+    for subject, dates in sorted(sent.items()):
+        dates.sort()
+        start, end = dates[0] - window, dates[0] + window
+        for date in dates[1:]:
+            if date - window > end:
+                spans.append((subject, start, end))
+                start = date - window
+            end = date + window
+        spans.append((subject, start, end))
+    return spans
 
 
 def _chunks(items: Sequence[_T]) -> Iterator[Sequence[_T]]:

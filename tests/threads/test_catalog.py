@@ -4,8 +4,10 @@ broken chain, the index copy follows, and `custodia threads rebuild` is audited.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from sqlalchemy import select
@@ -139,3 +141,18 @@ def test_a_batch_threads_its_subjects_kin_within_the_window_as_a_rebuild_does(
     with database.transaction() as session:
         counts = service.rebuild(session, Actor("cli:test", "local", ""), timedelta(days=30))
     assert counts.changed == 0  # the batch's threads are the rebuild's
+
+
+def test_a_subjects_kin_are_asked_for_only_around_the_batchs_own_dates() -> None:
+    """A notice sent every few months asks for the days around each copy in the batch:
+    overlapping windows merge, distant ones stay apart (not one span across the years)."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    days = (0, 10, 200, 215, 900)
+    documents = [cast(Document, SimpleNamespace(thread_subject="access request overdue",
+                                                sent_at=start + timedelta(days=d)))
+                 for d in days]
+    window = timedelta(days=30)
+    spans = service._spans(documents, window)
+    assert [(s - start, e - start) for _, s, e in spans] == [
+        (timedelta(days=-30), timedelta(days=40)), (timedelta(days=170), timedelta(days=245)),
+        (timedelta(days=870), timedelta(days=930))]
