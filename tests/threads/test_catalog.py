@@ -131,13 +131,16 @@ def test_a_batch_threads_its_subjects_kin_within_the_window_as_a_rebuild_does(
     with database.reading() as session:
         apart = set(session.scalars(select(Document.thread_id)))
     assert len(apart) == 4  # 40 days apart: too far for the subject rule
-    run_ingest("clerk", write(tmp_path / "two", {f"d{d}.eml": report(d) for d in (20, 60)}))
+    stranger = eml("Daily report", PLANNER, "parks@city.example", 30, "Report of day 30.")
+    run_ingest("clerk", write(tmp_path / "two", {**{f"d{d}.eml": report(d) for d in (20, 60)},
+                                                 "d30.eml": stranger}))
     with database.reading() as session:
         threads = {int(text.split()[3].rstrip(".")): thread_id for text, thread_id in
                    session.execute(select(DocumentText.text, Document.thread_id)
                                    .join(Document, Document.id == DocumentText.document_id))}
     assert len({threads[d] for d in (0, 20, 40, 60, 80)}) == 1
     assert threads[200] != threads[0]
+    assert threads[30] != threads[0]  # nobody in common: the subject rule does not join it
     with database.transaction() as session:
         counts = service.rebuild(session, Actor("cli:test", "local", ""), timedelta(days=30))
     assert counts.changed == 0  # the batch's threads are the rebuild's
