@@ -20,7 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import TypeVar, cast
 
 from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -45,7 +45,10 @@ CANDIDATES = 200  # documents compared per arrival, those sharing the most bands
 CHUNK = 500
 
 
-def chunks(ids: Iterable[uuid.UUID]) -> Iterable[list[uuid.UUID]]:
+_Key = TypeVar("_Key", uuid.UUID, int)
+
+
+def chunks(ids: Iterable[_Key]) -> Iterable[list[_Key]]:
     found = sorted(set(ids))
     for start in range(0, len(found), CHUNK):
         yield found[start:start + CHUNK]
@@ -97,7 +100,7 @@ class _Arrivals:
         self.by_band: dict[int, list[uuid.UUID]] = defaultdict(list)
         self.group_of: dict[uuid.UUID, uuid.UUID | None] = {}
         self.pivots: dict[uuid.UUID, Signature] = {}
-        for chunk in _int_chunks(keys):
+        for chunk in chunks(keys):
             for band, document_id, group_id in session.execute(
                     select(NearDuplicateBand.band, NearDuplicateBand.document_id,
                            NearDuplicate.group_id)
@@ -135,12 +138,6 @@ class _Arrivals:
                 select(NearDuplicateGroup.id, NearDuplicate.signature)
                 .join(NearDuplicate, NearDuplicate.document_id == NearDuplicateGroup.pivot_id)
                 .where(NearDuplicateGroup.id.in_(chunk))))
-
-
-def _int_chunks(keys: Iterable[int]) -> Iterable[list[int]]:
-    found = sorted(set(keys))
-    for start in range(0, len(found), CHUNK):
-        yield found[start:start + CHUNK]
 
 
 def assign(session: Session, found: dict[uuid.UUID, Signature], threshold: float,
@@ -194,7 +191,7 @@ def _write(session: Session, placed: list[Placed], found: dict[uuid.UUID, Signat
     rows = [{"band": key, "document_id": p.document_id}
             for p in placed if p.started and p.group_id is not None
             for key in sorted(set(keys[p.document_id]))]
-    if rows:  # Core, not the ORM's bulk path: these are most of a batch's rows
+    if rows:  # Core, not the ORM's bulk path: a row per band of each new pivot
         session.connection().execute(insert(cast(Table, NearDuplicateBand.__table__)), rows)
 
 
