@@ -244,35 +244,44 @@ def measure(env: dict[str, str] | None, es_env: dict[str, str] | None, elasticse
     settings, a `bench` clerk in each) beside its direct and proxy counterparts."""
     results: dict[str, Samples] = {}
     if es_env is not None:
-        port = free_port()
-        proxy, proxy_url = launch([sys.executable, __file__, "--elasticsearch", elasticsearch,
-                                   "--alias", alias, "--serve-proxy", str(port)], {}, port)
-        process, url = serve(es_env)
-        try:
-            with httpx.Client(base_url=url, timeout=60) as api, \
-                    httpx.Client(base_url=proxy_url, timeout=60) as thin, \
-                    httpx.Client(base_url=elasticsearch, timeout=60) as elastic:
-                results |= interleaved({
-                    "API / Elasticsearch": api_caller(api),
-                    "FastAPI proxy": elastic_caller(thin, "/search", elasticsearch, alias),
-                    "Elasticsearch direct": elastic_caller(elastic, f"/{alias}/_search",
-                                                           elasticsearch, alias),
-                }, rounds)
-        finally:
-            for server in (process, proxy):
-                server.terminate()
-                server.wait()
+        results |= _over_elasticsearch(es_env, elasticsearch, alias, rounds)
     if env is not None:
-        process, url = serve(env)
-        try:
-            with httpx.Client(base_url=url, timeout=60) as api:
-                results |= interleaved({"API / embedded": api_caller(api),
-                                        "embedded engine direct": embedded_caller(embedded_dir)},
-                                       rounds)
-        finally:
-            process.terminate()
-            process.wait()
+        results |= _over_embedded(env, embedded_dir, rounds)
     return results
+
+
+def _over_elasticsearch(es_env: dict[str, str], elasticsearch: str, alias: str,
+                        rounds: int) -> dict[str, Samples]:
+    port = free_port()
+    proxy, proxy_url = launch([sys.executable, __file__, "--elasticsearch", elasticsearch,
+                               "--alias", alias, "--serve-proxy", str(port)], {}, port)
+    process, url = serve(es_env)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as api, \
+                httpx.Client(base_url=proxy_url, timeout=60) as thin, \
+                httpx.Client(base_url=elasticsearch, timeout=60) as elastic:
+            return interleaved({
+                "API / Elasticsearch": api_caller(api),
+                "FastAPI proxy": elastic_caller(thin, "/search", elasticsearch, alias),
+                "Elasticsearch direct": elastic_caller(elastic, f"/{alias}/_search",
+                                                       elasticsearch, alias),
+            }, rounds)
+    finally:
+        for server in (process, proxy):
+            server.terminate()
+            server.wait()
+
+
+def _over_embedded(env: dict[str, str], embedded_dir: Path, rounds: int) -> dict[str, Samples]:
+    process, url = serve(env)
+    try:
+        with httpx.Client(base_url=url, timeout=60) as api:
+            return interleaved({"API / embedded": api_caller(api),
+                                "embedded engine direct": embedded_caller(embedded_dir)},
+                               rounds)
+    finally:
+        process.terminate()
+        process.wait()
 
 
 def report(results: dict[str, Samples], data_dir: Path, rounds: int) -> None:
